@@ -1,0 +1,11 @@
+# Warnings are errors everywhere; sanitizers on request (IG_SANITIZE).
+add_compile_options(-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+                    -Wformat=2 -Wno-format-nonliteral)
+add_compile_definitions(_GNU_SOURCE)
+
+if(IG_SANITIZE)
+  set(IG_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=all
+                         -fno-omit-frame-pointer)
+  add_compile_options(${IG_SANITIZER_FLAGS})
+  add_link_options(${IG_SANITIZER_FLAGS})
+endif()

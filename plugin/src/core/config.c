@@ -1,0 +1,146 @@
+/* config.c - see config.h. */
+#include "core/config.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/embedded_files.h"
+#include "core/json_schema.h"
+#include "image/image_store.h"
+
+/* Reads an optional integer setting that the schema already range-checked. */
+static double number_or(const cJSON *obj, const char *key, double fallback)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsNumber(item) ? item->valuedouble : fallback;
+}
+
+static char *string_dup_or_null(const cJSON *obj, const char *key)
+{
+    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
+    return s ? strdup(s) : NULL;
+}
+
+static void read_providers(const cJSON *providers, ig_config *out)
+{
+    const cJSON *entry;
+    cJSON_ArrayForEach(entry, providers)
+    {
+        int id = ig_provider_find(entry->string);
+        if (id < 0)
+            continue; /* the schema's propertyNames already refused it */
+        out->providers[id].api_key = string_dup_or_null(entry, "apiKey");
+        out->providers[id].base_url = string_dup_or_null(entry, "baseUrl");
+        out->providers[id].model = string_dup_or_null(entry, "model");
+    }
+}
+
+/* Parses the text; the root must be an object. */
+static cJSON *parse_document(const char *json, ig_error *err)
+{
+    if (!json || !*json)
+        return cJSON_CreateObject();
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(json, strlen(json), &end, true);
+    if (!doc) {
+        ig_fail(err, IG_ERR_INVALID_JSON, "",
+                "config is not valid JSON (error near byte %ld)",
+                end ? (long)(end - json) : 0L);
+        return NULL;
+    }
+    if (!cJSON_IsObject(doc)) {
+        cJSON_Delete(doc);
+        ig_fail(err, IG_ERR_INVALID_JSON, "", "config must be a JSON object");
+        return NULL;
+    }
+    return doc;
+}
+
+static int check_against_schema(const cJSON *doc, ig_error *err)
+{
+    ig_schema *schema = ig_schema_compile(ig_embedded_find("config.schema.json"), err);
+    if (!schema)
+        return -1;
+    int rc = ig_schema_validate(schema, doc, err);
+    ig_schema_free(schema);
+    return rc;
+}
+
+int ig_config_load(const char *json, ig_config *out, ig_error *err)
+{
+    memset(out, 0, sizeof *out);
+    cJSON *doc = parse_document(json, err);
+    if (!doc)
+        return -1;
+    int rc = -1;
+    if (check_against_schema(doc, err) != 0)
+        goto done;
+
+    const cJSON *section = cJSON_GetObjectItemCaseSensitive(doc, "imageGeneration");
+    out->allow_private_urls =
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(section, "allowPrivateUrls"));
+    out->max_input_bytes = (uint64_t)number_or(section, "maxInputBytes",
+                                               IG_DEFAULT_MAX_INPUT_BYTES);
+    out->max_input_pixels = (uint64_t)number_or(section, "maxInputPixels",
+                                                IG_DEFAULT_MAX_INPUT_PIXELS);
+    out->fetch_timeout_ms = (long)number_or(section, "fetchTimeoutMs",
+                                            IG_DEFAULT_FETCH_TIMEOUT_MS);
+    out->max_concurrent_jobs = (int)number_or(section, "maxConcurrentJobs",
+                                              IG_DEFAULT_MAX_CONCURRENT_JOBS);
+    out->max_queued_jobs = (int)number_or(section, "maxQueuedJobs",
+                                          IG_DEFAULT_MAX_QUEUED_JOBS);
+    read_providers(cJSON_GetObjectItemCaseSensitive(section, "providers"), out);
+
+    const cJSON *prefs = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(doc, "providerPreferences"), "image");
+    if (ig_prefs_parse(prefs, "providerPreferences.image.", &out->prefs, err) != 0)
+        goto done;
+
+    char dir[4096];
+    const char *configured_dir =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(section, "imageDir"));
+    if (ig_store_choose_dir(configured_dir, dir, sizeof dir, err) != 0)
+        goto done;
+    out->image_dir = strdup(dir);
+    rc = out->image_dir ? 0 : ig_fail(err, IG_ERR_INTERNAL, NULL, "out of memory");
+done:
+    cJSON_Delete(doc);
+    if (rc != 0)
+        ig_config_free(out);
+    return rc;
+}
+
+void ig_config_free(ig_config *config)
+{
+    if (!config)
+        return;
+    free(config->image_dir);
+    for (int i = 0; i < IG_PROVIDER_COUNT; i++) {
+        free(config->providers[i].api_key);
+        free(config->providers[i].base_url);
+        free(config->providers[i].model);
+    }
+    memset(config, 0, sizeof *config);
+}
+
+/* Non-empty environment value or NULL. */
+static const char *env_value(const char *name)
+{
+    const char *v = name ? getenv(name) : NULL;
+    return v && *v ? v : NULL;
+}
+
+const char *ig_config_api_key(const ig_config *config, ig_provider_id id)
+{
+    if (config->providers[id].api_key)
+        return config->providers[id].api_key;
+    return env_value(ig_provider(id)->key_env);
+}
+
+const char *ig_config_base_url(const ig_config *config, ig_provider_id id)
+{
+    if (config->providers[id].base_url)
+        return config->providers[id].base_url;
+    return env_value(ig_provider(id)->base_url_env);
+}

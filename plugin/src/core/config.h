@@ -1,0 +1,61 @@
+/*
+ * config.h - the extension's settings, read once when an instance opens.
+ *
+ * Source: the host's agent config document. Only "imageGeneration" and
+ * "providerPreferences.image" are read (checked against the embedded
+ * manifest/config.schema.json); every other key belongs to the host and is
+ * ignored. Immutable after ig_config_load; shared by the instance's threads.
+ */
+#ifndef IG_CONFIG_H
+#define IG_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/ig_error.h"
+#include "providers/catalog.h"
+#include "providers/preferences.h"
+
+#define IG_DEFAULT_MAX_INPUT_BYTES (50u * 1024 * 1024)
+#define IG_DEFAULT_MAX_INPUT_PIXELS (64u * 1024 * 1024)
+#define IG_DEFAULT_FETCH_TIMEOUT_MS 30000
+#define IG_DEFAULT_MAX_CONCURRENT_JOBS 4
+#define IG_DEFAULT_MAX_QUEUED_JOBS 256
+
+typedef struct ig_provider_config {
+    char *api_key;  /* owned, NULL when not in config (env is read later) */
+    char *base_url; /* owned or NULL */
+    char *model;    /* owned or NULL */
+} ig_provider_config;
+
+typedef struct ig_config {
+    char *image_dir;          /* owned; chosen directory (never NULL once loaded) */
+    bool allow_private_urls;
+    uint64_t max_input_bytes;
+    uint64_t max_input_pixels;
+    long fetch_timeout_ms;
+    int max_concurrent_jobs;
+    int max_queued_jobs;
+    ig_provider_config providers[IG_PROVIDER_COUNT];
+    ig_prefs prefs;           /* providerPreferences.image */
+} ig_config;
+
+/*
+ * Parses and checks json (borrowed; NULL or "" = all defaults) into *out.
+ * On failure returns -1 with err naming the key (e.g.
+ * "imageGeneration.maxInputBytes") and *out left empty.
+ * Free with ig_config_free.
+ */
+int ig_config_load(const char *json, ig_config *out, ig_error *err);
+void ig_config_free(ig_config *config);
+
+/*
+ * The provider's API key: config apiKey, else its env var, else NULL.
+ * Borrowed from the config or the environment; do not keep it past the call.
+ */
+const char *ig_config_api_key(const ig_config *config, ig_provider_id id);
+
+/* The provider's base URL override from config or env, else NULL. */
+const char *ig_config_base_url(const ig_config *config, ig_provider_id id);
+
+#endif

@@ -1,0 +1,55 @@
+/* catalog.c - provider facts as one table (see catalog.h and
+ * ../shared/reference/provider-apis.md for where each operation comes from). */
+#include "providers/catalog.h"
+
+#include <string.h>
+
+#define OPS(...) (0u | __VA_ARGS__)
+#define GEN IG_OP_BIT(IG_OP_GENERATE)
+#define EDIT IG_OP_BIT(IG_OP_EDIT)
+#define UPSCALE IG_OP_BIT(IG_OP_UPSCALE)
+#define VARIATE IG_OP_BIT(IG_OP_VARIATE)
+#define STYLE IG_OP_BIT(IG_OP_TRANSFER_STYLE)
+
+/* Order = default priority order when nothing else decides. */
+static const ig_provider_info providers[IG_PROVIDER_COUNT] = {
+    {IG_PROVIDER_OPENAI, "openai", "OpenAI", "OPENAI_API_KEY",
+     "OPENAI_BASE_URL", true, OPS(GEN | EDIT | VARIATE), false},
+    {IG_PROVIDER_STABILITY, "stability", "Stability AI", "STABILITY_API_KEY",
+     "STABILITY_BASE_URL", true, OPS(GEN | EDIT | UPSCALE | STYLE), false},
+    {IG_PROVIDER_BFL, "bfl", "Black Forest Labs", "BFL_API_KEY",
+     "BFL_BASE_URL", true, OPS(GEN | EDIT | STYLE), false},
+    {IG_PROVIDER_FAL, "fal", "fal", "FAL_API_KEY", "FAL_BASE_URL", true,
+     OPS(GEN | EDIT | UPSCALE | STYLE), false},
+    {IG_PROVIDER_REPLICATE, "replicate", "Replicate", "REPLICATE_API_TOKEN",
+     "REPLICATE_BASE_URL", true, OPS(GEN | EDIT | UPSCALE | STYLE), false},
+    {IG_PROVIDER_OPENROUTER, "openrouter", "OpenRouter", "OPENROUTER_API_KEY",
+     "OPENROUTER_BASE_URL", true, OPS(GEN | EDIT), false},
+    {IG_PROVIDER_SD_LOCAL, "stable-diffusion-local", "Local Stable Diffusion",
+     NULL, "STABLE_DIFFUSION_LOCAL_BASE_URL", false,
+     OPS(GEN | EDIT | UPSCALE), false},
+    /* The embedded CPU provider; its operations arrive with its backend. */
+    {IG_PROVIDER_LOCAL, "local", "Embedded offline provider", NULL, NULL,
+     false, OPS(0), false},
+};
+
+static const char *const operation_names[IG_OP_COUNT] = {
+    "generate", "edit", "upscale", "variate", "transfer_style"};
+
+const ig_provider_info *ig_provider(ig_provider_id id)
+{
+    return &providers[id];
+}
+
+int ig_provider_find(const char *name)
+{
+    for (int i = 0; name && i < IG_PROVIDER_COUNT; i++)
+        if (!strcmp(providers[i].name, name))
+            return i;
+    return -1;
+}
+
+const char *ig_operation_name(ig_operation op)
+{
+    return op < IG_OP_COUNT ? operation_names[op] : "unknown";
+}

@@ -1,0 +1,106 @@
+/* router.c - see router.h. */
+#include "providers/router.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool ig_provider_configured(const ig_config *config, ig_provider_id id)
+{
+    const ig_provider_info *p = ig_provider(id);
+    if (p->needs_key)
+        return ig_config_api_key(config, id) != NULL;
+    if (p->base_url_env)
+        return ig_config_base_url(config, id) != NULL;
+    return true; /* the embedded provider needs nothing */
+}
+
+static bool offers(ig_provider_id id, ig_operation op)
+{
+    return (ig_provider(id)->operations & IG_OP_BIT(op)) != 0;
+}
+
+/* What configures a provider: its key variable or its base URL variable. */
+static const char *setting_of(ig_provider_id id)
+{
+    const ig_provider_info *p = ig_provider(id);
+    return p->needs_key ? p->key_env : p->base_url_env;
+}
+
+/* Appends "name" entries of the providers matching a filter, comma-separated. */
+static void list_providers(char *out, size_t cap, ig_operation op,
+                           const ig_request *req, bool want_settings)
+{
+    out[0] = '\0';
+    for (int id = 0; id < IG_PROVIDER_COUNT; id++) {
+        if (!offers(id, op) || req->prefs.blocked[id])
+            continue;
+        size_t len = strlen(out);
+        snprintf(out + len, cap - len, "%s%s", len ? ", " : "",
+                 want_settings ? setting_of(id) : ig_provider(id)->name);
+    }
+}
+
+static int route_pinned(const ig_config *config, const ig_request *req,
+                        ig_error *err)
+{
+    ig_provider_id id = req->pinned_provider;
+    const char *name = ig_provider(id)->name;
+    if (!offers(id, req->op)) {
+        char capable[256];
+        list_providers(capable, sizeof capable, req->op, req, false);
+        ig_fail(err, IG_ERR_INVALID_ARGUMENT, "provider",
+                "provider \"%s\" cannot %s images (providers that can: %s)", name,
+                ig_operation_name(req->op), capable[0] ? capable : "none");
+        return -1;
+    }
+    if (!ig_provider_configured(config, id)) {
+        ig_fail(err, IG_ERR_PROVIDER_UNAVAILABLE, "provider",
+                "provider \"%s\" is not configured", name);
+        ig_error_hint(err, "Set %s in the environment, or "
+                           "imageGeneration.providers.%s in the agent config.",
+                      setting_of(id), name);
+        return -1;
+    }
+    ig_fail(err, IG_ERR_PROVIDER_UNAVAILABLE, "provider",
+            "provider \"%s\" is configured, but this build has no %s backend yet",
+            name, name);
+    ig_error_hint(err, "Provider backends arrive in a later version of this "
+                       "extension; nothing was sent anywhere.");
+    return -1;
+}
+
+int ig_route(const ig_config *config, const ig_request *req, ig_error *err)
+{
+    if (req->pinned_provider >= 0)
+        return route_pinned(config, req, err);
+
+    char configured[256] = "";
+    for (int id = 0; id < IG_PROVIDER_COUNT; id++) {
+        if (!offers(id, req->op) || req->prefs.blocked[id] ||
+            !ig_provider_configured(config, id))
+            continue;
+        if (ig_provider(id)->has_backend)
+            return 0; /* the fallback layer takes over from here */
+        size_t len = strlen(configured);
+        snprintf(configured + len, sizeof configured - len, "%s%s",
+                 len ? ", " : "", ig_provider(id)->name);
+    }
+    if (configured[0]) {
+        ig_fail(err, IG_ERR_PROVIDER_UNAVAILABLE, NULL,
+                "configured providers (%s) have no backend in this build yet",
+                configured);
+        ig_error_hint(err, "Provider backends arrive in a later version of this "
+                           "extension; nothing was sent anywhere.");
+        return -1;
+    }
+    char settings[256];
+    list_providers(settings, sizeof settings, req->op, req, true);
+    ig_fail(err, IG_ERR_NO_PROVIDER, NULL,
+            "no provider is configured that can %s images",
+            ig_operation_name(req->op));
+    ig_error_hint(err, "Ask the user to set one of these environment variables "
+                       "(or imageGeneration.providers.<id> in the agent config): %s. "
+                       "Retrying without that will fail the same way.",
+                  settings[0] ? settings : "none: every capable provider is blocked");
+    return -1;
+}

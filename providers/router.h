@@ -1,0 +1,30 @@
+/*
+ * router.h - chooses the provider that will serve a request.
+ *
+ * This is the seam the fallback layer grows from: today it finds the
+ * providers that are configured and offer the operation, honours a pinned
+ * provider and the blocked list, and, because no backend is compiled in yet,
+ * reports precisely what the user can do. Reads the process environment;
+ * any thread.
+ */
+#ifndef IG_ROUTER_H
+#define IG_ROUTER_H
+
+#include "core/config.h"
+#include "core/ig_error.h"
+#include "providers/image_request.h"
+
+/*
+ * Routes req. On success returns 0 (once backends exist). Today every path
+ * ends in -1 with err: IG_ERR_NO_PROVIDER (nothing configured for the
+ * operation: the hint names the env vars of the providers that offer it),
+ * IG_ERR_PROVIDER_UNAVAILABLE (configured, but blocked or without a backend
+ * in this build), IG_ERR_INVALID_ARGUMENT (the pinned provider cannot do
+ * the operation).
+ */
+int ig_route(const ig_config *config, const ig_request *req, ig_error *err);
+
+/* True when provider id has a key or base URL from env or config. */
+bool ig_provider_configured(const ig_config *config, ig_provider_id id);
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * test_routing.c - what a valid call is told when no provider can serve it,
+ * and the preference rules applied before any provider is chosen.
+ */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support/test_calls.h"
+
+static void clear_env(void)
+{
+    tc_clear_provider_env();
+}
+
+TestSuite(routing, .init = clear_env, .timeout = 30);
+
+static const char *hint_of(const cJSON *r)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"), "hint"));
+}
+
+Test(routing, nothing_configured_lists_env_vars_for_the_operation)
+{
+    ig_instance *inst = tc_open(NULL);
+    cJSON *r = tc_call(inst, "generate_image", "{\"prompt\":\"a fox\"}");
+    tc_expect_error(r, "no_provider_configured", "", "generate", NULL);
+    const char *hint = hint_of(r);
+    const char *expected[] = {"OPENAI_API_KEY", "STABILITY_API_KEY", "BFL_API_KEY",
+                              "FAL_API_KEY", "REPLICATE_API_TOKEN", "OPENROUTER_API_KEY",
+                              "STABLE_DIFFUSION_LOCAL_BASE_URL"};
+    for (size_t i = 0; i < sizeof expected / sizeof *expected; i++)
+        cr_expect(strstr(hint, expected[i]), "hint lacks %s: %s", expected[i], hint);
+    cr_expect(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"), "retryable")));
+    cJSON_Delete(r);
+    tc_close(inst);
+}
+
+Test(routing, hint_only_names_providers_offering_the_operation)
+{
+    ig_instance *inst = tc_open(NULL);
+    cJSON *r = tc_call(inst, "generate_image",
+                "{\"prompt\":\"a\",\"providerPreferences\":{\"blocked\":[\"openai\"]}}");
+    cr_expect_null(strstr(hint_of(r), "OPENAI_API_KEY"), "blocked provider suggested: %s",
+                   hint_of(r));
+    cJSON_Delete(r);
+    tc_close(inst);
+}
+
+Test(routing, configured_provider_without_backend_is_reported_honestly)
+{
+    setenv("OPENAI_API_KEY", "sk-test-routing-0123456789", 1);
+    ig_instance *inst = tc_open(NULL);
+    cJSON *r = tc_call(inst, "generate_image", "{\"prompt\":\"a\"}");
+    tc_expect_error(r, "provider_unavailable", "", "openai", "no backend", NULL);
+    cJSON_Delete(r);
+    tc_close(inst);
+}
+
+Test(routing, pinned_provider_blocked_by_request)
+{
+    ig_instance *inst = tc_open(NULL);
+    cJSON *r = tc_call(inst, "generate_image",
+                       "{\"prompt\":\"a\",\"provider\":\"openai\","
+                       "\"providerPreferences\":{\"blocked\":[\"openai\"]}}");
+    tc_expect_error(r, "invalid_argument", "provider", "blocked", NULL);
+    cJSON_Delete(r);
+    tc_close(inst);
+}
+
+Test(routing, pinned_provider_blocked_by_config)
+{
+    ig_error err;
+    ig_error_clear(&err);
+    ig_instance *inst = ig_instance_open(
+        "{\"imageGeneration\":{\"imageDir\":\"/tmp/ig-routing-images\"},"
+        "\"providerPreferences\":{\"image\":{\"blocked\":[\"stability\"]}}}",
+        NULL, NULL, NULL, NULL, &err);
+    cr_assert(inst, "%s", err.message);
+    cJSON *r = tc_call(inst, "generate_image", "{\"prompt\":\"a\",\"provider\":\"stability\"}");
+    tc_expect_error(r, "invalid_argument", "provider", "blocked", "agent config", NULL);
+    cJSON_Delete(r);
+    /* The request's own blocked list replaces the config's (key-by-key merge). */
+    r = tc_call(inst, "generate_image",
+                "{\"prompt\":\"a\",\"provider\":\"stability\","
+                "\"providerPreferences\":{\"blocked\":[\"openai\"]}}");
+    tc_expect_error(r, "provider_unavailable", "provider", "not configured", NULL);
+    cJSON_Delete(r);
+    ig_instance_close(inst);
+}
+
+Test(routing, pinned_provider_that_cannot_do_the_operation)
+{
+    ig_instance *inst = tc_open(NULL);
+    cJSON *r = tc_call(inst, "upscale_image",
+                       "{\"image\":\"img_0123456789abcdef01234567\",\"provider\":\"openai\"}");
+    /* The image id is checked first: inputs before routing. */
+    tc_expect_error(r, "image_not_found", "image", NULL);
+    cJSON_Delete(r);
+    r = tc_call(inst, "generate_image", "{\"prompt\":\"a\",\"provider\":\"local\"}");
+    tc_expect_error(r, "invalid_argument", "provider", "cannot generate", NULL);
+    cJSON_Delete(r);
+    tc_close(inst);
+}
+
+Test(routing, pinned_but_unconfigured_names_the_variable)
+{
+    ig_instance *inst = tc_open(NULL);
+    cJSON *r = tc_call(inst, "generate_image", "{\"prompt\":\"a\",\"provider\":\"bfl\"}");
+    tc_expect_error(r, "provider_unavailable", "provider", "not configured", NULL);
+    cr_expect(strstr(hint_of(r), "BFL_API_KEY"));
+    cJSON_Delete(r);
+    tc_close(inst);
+}
+
+Test(routing, preferred_and_blocked_overlap_is_an_error)
+{
+    ig_instance *inst = tc_open(NULL);
+    cJSON *r = tc_call(inst, "generate_image",
+                       "{\"prompt\":\"a\",\"providerPreferences\":"
+                       "{\"preferred\":[\"fal\"],\"blocked\":[\"fal\"]}}");
+    tc_expect_error(r, "invalid_argument", "providerPreferences.preferred[0]",
+                    "both preferred and blocked", NULL);
+    cJSON_Delete(r);
+    tc_close(inst);
+}
+
+Test(routing, config_key_counts_as_configured)
+{
+    ig_error err;
+    ig_error_clear(&err);
+    ig_instance *inst = ig_instance_open(
+        "{\"imageGeneration\":{\"imageDir\":\"/tmp/ig-routing-images2\","
+        "\"providers\":{\"replicate\":{\"apiKey\":\"r8_config_key_0123456789\"}}}}",
+        NULL, NULL, NULL, NULL, &err);
+    cr_assert(inst, "%s", err.message);
+    cJSON *r = tc_call(inst, "generate_image", "{\"prompt\":\"a\"}");
+    tc_expect_error(r, "provider_unavailable", "", "replicate", NULL);
+    cJSON_Delete(r);
+    ig_instance_close(inst);
+}
