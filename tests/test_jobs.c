@@ -165,7 +165,7 @@ static void *hammer(void *p)
                                   &state);
         w->failures += !text || !strstr(text, i % 2 ? "\"field\":\"n\"" : "no_provider");
         free(text);
-        int64_t id = ig_jobs_submit(w->inst->jobs, "edit_image", "{\"image\":\"/nonexistent\"}");
+        int64_t id = ig_jobs_submit(w->inst->jobs, "edit_image", "{\"image\":\"/nonexistent\",\"prompt\":\"x\"}");
         w->failures += ig_jobs_wait(w->inst->jobs, id, 30000) != AGENTOS_EXT_JOB_FAILED;
         text = ig_jobs_take_result(w->inst->jobs, id);
         w->failures += !text || !strstr(text, "image_not_found");

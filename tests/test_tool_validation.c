@@ -326,7 +326,7 @@ Test(validation, undecodable_image)
 Test(validation, bad_data_url)
 {
     EXPECT(callf("upscale_image", "{\"image\":\"data:image/png;base64,@@@@\"}"),
-           "image_unreadable", "image", NULL);
+           "invalid_argument", "image", "base64");
 }
 
 Test(validation, unsupported_scheme)

@@ -43,7 +43,7 @@ AGENTOS_EXT_API agentos_ext *agentos_ext_open(const char *config_json,
     ig_instance *inst =
         ig_instance_open(config_json, log_fn, progress_fn, event_fn, user_data, &err);
     if (!inst) {
-        char msg[1400];
+        char msg[sizeof err.field + sizeof err.message + sizeof err.hint + 4];
         snprintf(msg, sizeof msg, "%s%s%s%s%s", err.field[0] ? err.field : "",
                  err.field[0] ? ": " : "", err.message, err.hint[0] ? " " : "",
                  err.hint);

@@ -20,10 +20,10 @@
 #include "core/ig_error.h"
 
 typedef struct ig_fetch_opts {
-    uint64_t max_bytes;
-    long timeout_ms;         /* total transfer */
-    long connect_timeout_ms;
-    int max_redirects;
+    uint64_t max_bytes;      /* body cap (0 = none) */
+    long timeout_ms;         /* total transfer (<= 0: 30 s) */
+    long connect_timeout_ms; /* (<= 0: 10 s; never above timeout_ms) */
+    int max_redirects;       /* 0 = do not follow redirects */
     bool allow_private;
     const atomic_bool *cancel; /* may be NULL */
     const char *field;         /* argument name for errors */
@@ -44,7 +44,9 @@ const char *ig_user_agent(void);
  * IG_ERR_URL_REFUSED (scheme, address, too many redirects),
  * IG_ERR_IMAGE_TOO_LARGE (body over max_bytes), IG_ERR_URL_FETCH_FAILED
  * (DNS, connect, timeout, non-2xx status; retryable set for 5xx/timeouts),
- * IG_ERR_CANCELED. Error text never includes URL userinfo or query strings.
+ * IG_ERR_CANCELED (the flag is polled at least every 100 ms).
+ * Error text never includes URL userinfo or query strings. Messages start
+ * with "<field>: ". The Content-Type is reported, not checked.
  */
 int ig_http_fetch(const char *url, const ig_fetch_opts *opts,
                   ig_fetch_result *out, ig_error *err);

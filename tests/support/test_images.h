@@ -6,8 +6,10 @@
 
 /*
  * Encodes a width x height test pattern (a colour gradient, so it is not
- * trivially compressible; bands 3 = RGB, 4 = RGBA) as format "png", "jpeg"
- * or "webp". Returns malloc'd bytes and sets *size; aborts the test on failure.
+ * trivially compressible; bands 1 = grey, 2 = grey+alpha, 3 = RGB,
+ * 4 = RGBA; JPEG takes 1 or 3) as format "png", "jpeg" or "webp" (or "gif",
+ * for refusal tests). Returns malloc'd bytes and sets *size; aborts the test
+ * on failure.
  */
 unsigned char *ti_encode(const char *format, int width, int height, int bands,
                          size_t *size);

@@ -7,6 +7,7 @@
 
 #include "core/embedded_files.h"
 #include "core/json_schema.h"
+#include "core/json_text.h"
 #include "image/image_store.h"
 
 /* Reads an optional integer setting that the schema already range-checked. */
@@ -41,12 +42,11 @@ static cJSON *parse_document(const char *json, ig_error *err)
 {
     if (!json || !*json)
         return cJSON_CreateObject();
-    const char *end = NULL;
-    cJSON *doc = cJSON_ParseWithLengthOpts(json, strlen(json), &end, true);
+    size_t error_at = 0;
+    cJSON *doc = ig_json_parse(json, &error_at);
     if (!doc) {
         ig_fail(err, IG_ERR_INVALID_JSON, "",
-                "config is not valid JSON (error near byte %ld)",
-                end ? (long)(end - json) : 0L);
+                "config is not valid JSON (error near byte %zu)", error_at);
         return NULL;
     }
     if (!cJSON_IsObject(doc)) {

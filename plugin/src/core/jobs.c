@@ -119,17 +119,19 @@ static ig_job *next_queued_locked(ig_jobs *jobs)
     return NULL;
 }
 
-/* Ends a job: stores its result and wakes waiters. Called without the lock. */
+/* Ends a job: tells the owner, then stores the result and wakes waiters.
+ * The owner hears first because once the state is published another thread
+ * may take the result and free the job. Called without the lock. */
 static void finish_job(ig_jobs *jobs, ig_job *job, char *result, int state)
 {
+    if (jobs->ops->finished)
+        jobs->ops->finished(jobs->ctx, job, state);
     pthread_mutex_lock(&jobs->lock);
     job->result = result;
     job->state = state;
     job->progress = 1.0;
     pthread_cond_broadcast(&jobs->changed);
     pthread_mutex_unlock(&jobs->lock);
-    if (jobs->ops->finished)
-        jobs->ops->finished(jobs->ctx, job, state);
 }
 
 static void *worker_main(void *arg)

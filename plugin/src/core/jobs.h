@@ -24,8 +24,8 @@ typedef struct ig_job_ops {
     char *(*exec)(void *ctx, ig_job *job, int *final_state);
     /* Result JSON for a job cancelled before it started (malloc'd). */
     char *(*canceled_result)(void *ctx, const ig_job *job);
-    /* Told once per job when it reaches an end state (may be NULL). Called
-     * without the table lock held. */
+    /* Told once per job as it reaches an end state, just before waiters
+     * can see it (may be NULL). Called without the table lock held. */
     void (*finished)(void *ctx, const ig_job *job, int final_state);
 } ig_job_ops;
 

@@ -22,9 +22,10 @@
 #include "image_store.h"
 
 typedef struct ig_input_limits {
-    uint64_t max_bytes;        /* encoded size cap */
-    uint64_t max_pixels;       /* width*height cap */
-    long fetch_timeout_ms;     /* whole-transfer cap for http(s) inputs */
+    uint64_t max_bytes;        /* encoded size cap (0 = none) */
+    uint64_t max_pixels;       /* width*height cap (0 = none) */
+    long fetch_timeout_ms;     /* whole-transfer cap for http(s) inputs
+                                  (<= 0: the transport's default, 30 s) */
     int max_redirects;
     bool allow_private_urls;   /* allow loopback/private/link-local hosts */
 } ig_input_limits;

@@ -28,10 +28,13 @@ int ig_vips_ensure_init(ig_error *err);
 /*
  * Probes data[0..size) (borrowed). Accepts PNG, JPEG and WebP only.
  * max_pixels: refuse (IG_ERR_IMAGE_TOO_LARGE) when width*height exceeds it,
- * judged from the header alone. full_decode: also decode every pixel and
+ * judged from the header alone (0 = no limit). full_decode: also decode every pixel and
  * refuse truncated or corrupt data (IG_ERR_IMAGE_UNREADABLE).
  * field names the argument in errors ("image", "mask", ...).
- * Returns 0 and fills *info, or -1 with err filled.
+ * Returns 0 and fills *info, or -1 with err filled. Messages start with
+ * "<field>: " when field is non-empty. The format is recognised from its magic
+ * bytes and only the matching png/jpeg/webp loader is run; no other libvips
+ * loader ever parses the data.
  */
 int ig_image_probe(const unsigned char *data, size_t size, uint64_t max_pixels,
                    bool full_decode, const char *field, ig_image_info *info,

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/json_text.h"
 #include "core/result.h"
 #include "image/image_input.h"
 #include "providers/router.h"
@@ -71,13 +72,15 @@ static cJSON *parse_args(call_state *cs, const char *text)
                                 "id instead of a data: URL.");
         return NULL;
     }
-    const char *end = NULL;
-    cJSON *args = cJSON_ParseWithLengthOpts(text, len, &end, true);
+    size_t error_at = 0;
+    cJSON *args = ig_json_parse(text, &error_at);
     if (!args || !cJSON_IsObject(args)) {
-        ig_fail(&cs->err, IG_ERR_INVALID_JSON, NULL,
-                args ? "the arguments must be a JSON object, not another JSON value"
-                     : "the arguments are not valid JSON (error near byte %ld)",
-                args ? 0L : (long)(end ? end - text : 0));
+        if (args)
+            ig_fail(&cs->err, IG_ERR_INVALID_JSON, NULL,
+                    "the arguments must be a JSON object, not another JSON value");
+        else
+            ig_fail(&cs->err, IG_ERR_INVALID_JSON, NULL,
+                    "the arguments are not valid JSON (error near byte %zu)", error_at);
         ig_error_hint(&cs->err, "Send one JSON object whose keys are the tool's "
                                 "parameters, e.g. {\"prompt\": \"a red fox\"}.");
         cJSON_Delete(args);
