@@ -71,7 +71,7 @@ static void path_pop(cctx *c, size_t old)
     c->path[old] = '\0';
 }
 
-static const char *json_type_name(const cJSON *v)
+const char *ig_json_type_name(const cJSON *v)
 {
     if (cJSON_IsString(v))
         return "string";
@@ -118,7 +118,7 @@ static int add_type(cctx *c, ig_snode *n, const cJSON *name)
 {
     if (!cJSON_IsString(name))
         return cfail(c, "\"type\" entries must be strings (got %s)",
-                     json_type_name(name));
+                     ig_json_type_name(name));
     unsigned bit = type_bit(name->valuestring);
     if (!bit)
         return cfail(c, "\"type\" has unknown type name \"%s\" (allowed: string, "
@@ -147,7 +147,7 @@ static int kw_type(cctx *c, ig_snode *n, const char *kw, const cJSON *v)
 static int kw_properties(cctx *c, ig_snode *n, const char *kw, const cJSON *v)
 {
     if (!cJSON_IsObject(v))
-        return cfail(c, "\"%s\" must be an object (got %s)", kw, json_type_name(v));
+        return cfail(c, "\"%s\" must be an object (got %s)", kw, ig_json_type_name(v));
     size_t count = (size_t)cJSON_GetArraySize(v);
     n->props = calloc(count ? count : 1, sizeof *n->props);
     if (!n->props)
@@ -180,12 +180,12 @@ static int kw_required(cctx *c, ig_snode *n, const char *kw, const cJSON *v)
 {
     if (!cJSON_IsArray(v))
         return cfail(c, "\"%s\" must be an array of strings (got %s)", kw,
-                     json_type_name(v));
+                     ig_json_type_name(v));
     const cJSON *it;
     cJSON_ArrayForEach(it, v)
         if (!cJSON_IsString(it))
             return cfail(c, "\"%s\" must contain only strings (got %s)", kw,
-                         json_type_name(it));
+                         ig_json_type_name(it));
     n->required = v;
     return 0;
 }
@@ -200,7 +200,7 @@ static int kw_additional(cctx *c, ig_snode *n, const char *kw, const cJSON *v)
     }
     if (!cJSON_IsObject(v))
         return cfail(c, "\"%s\" must be a boolean or a schema (got %s)", kw,
-                     json_type_name(v));
+                     ig_json_type_name(v));
     n->additional = compile_child(c, kw, v);
     return n->additional ? 0 : -1;
 }
@@ -242,7 +242,7 @@ static int kw_const(cctx *c, ig_snode *n, const char *kw, const cJSON *v)
 static int need_number(cctx *c, const char *kw, const cJSON *v)
 {
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-        return cfail(c, "\"%s\" must be a number (got %s)", kw, json_type_name(v));
+        return cfail(c, "\"%s\" must be a number (got %s)", kw, ig_json_type_name(v));
     return 0;
 }
 
@@ -304,7 +304,7 @@ static int kw_count(cctx *c, ig_snode *n, const char *kw, const cJSON *v)
 static int kw_unique(cctx *c, ig_snode *n, const char *kw, const cJSON *v)
 {
     if (!cJSON_IsBool(v))
-        return cfail(c, "\"%s\" must be a boolean (got %s)", kw, json_type_name(v));
+        return cfail(c, "\"%s\" must be a boolean (got %s)", kw, ig_json_type_name(v));
     n->unique_items = cJSON_IsTrue(v);
     return 0;
 }
@@ -314,7 +314,7 @@ static int kw_unique(cctx *c, ig_snode *n, const char *kw, const cJSON *v)
 static int kw_pattern(cctx *c, ig_snode *n, const char *kw, const cJSON *v)
 {
     if (!cJSON_IsString(v))
-        return cfail(c, "\"%s\" must be a string (got %s)", kw, json_type_name(v));
+        return cfail(c, "\"%s\" must be a string (got %s)", kw, ig_json_type_name(v));
     int rc = regcomp(&n->pattern, v->valuestring, REG_EXTENDED | REG_NOSUB);
     if (rc != 0) {
         char why[200];
@@ -332,7 +332,7 @@ static int kw_text(cctx *c, ig_snode *n, const char *kw, const cJSON *v)
 {
     (void)n;
     if (!cJSON_IsString(v))
-        return cfail(c, "\"%s\" must be a string (got %s)", kw, json_type_name(v));
+        return cfail(c, "\"%s\" must be a string (got %s)", kw, ig_json_type_name(v));
     return 0;
 }
 
@@ -351,7 +351,7 @@ static int kw_examples(cctx *c, ig_snode *n, const char *kw, const cJSON *v)
 {
     (void)n;
     if (!cJSON_IsArray(v))
-        return cfail(c, "\"%s\" must be an array (got %s)", kw, json_type_name(v));
+        return cfail(c, "\"%s\" must be an array (got %s)", kw, ig_json_type_name(v));
     return 0;
 }
 
@@ -424,7 +424,7 @@ static ig_snode *compile_node(cctx *c, const cJSON *json)
 {
     if (!cJSON_IsObject(json) && !cJSON_IsBool(json)) {
         cfail(c, "a schema must be an object or a boolean (got %s)",
-              json_type_name(json));
+              ig_json_type_name(json));
         return NULL;
     }
     ig_snode *n = node_new(json);

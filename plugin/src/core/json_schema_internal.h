@@ -82,4 +82,7 @@ struct ig_schema {
     ig_snode *root;
 };
 
+/* "string", "number", "boolean", "null", "array" or "object" for messages. */
+const char *ig_json_type_name(const cJSON *v);
+
 #endif

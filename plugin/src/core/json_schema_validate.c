@@ -230,21 +230,6 @@ static void put_quoted(sbuf *b, const char *s)
         sb_puts(b, "...\"");
 }
 
-static const char *json_type_word(const cJSON *v)
-{
-    if (cJSON_IsString(v))
-        return "string";
-    if (cJSON_IsNumber(v))
-        return "number";
-    if (cJSON_IsBool(v))
-        return "boolean";
-    if (cJSON_IsArray(v))
-        return "array";
-    if (cJSON_IsObject(v))
-        return "object";
-    return "null";
-}
-
 /* Appends `got <type> <value>`, e.g. `got string "2"` (just `got null`). */
 static void put_got_typed(sbuf *b, const cJSON *v)
 {
@@ -252,7 +237,7 @@ static void put_got_typed(sbuf *b, const cJSON *v)
         sb_puts(b, "got null");
         return;
     }
-    sb_printf(b, "got %s ", json_type_word(v));
+    sb_printf(b, "got %s ", ig_json_type_name(v));
     put_json(b, v);
 }
 

@@ -26,11 +26,27 @@ typedef enum sniffed_format {
 static pthread_once_t vips_once = PTHREAD_ONCE_INIT;
 static int vips_init_rc = -1;
 
-/* pthread_once body: VIPS_INIT may only run once per process. */
+/* Drops libvips' own warnings ("not enough data", "invalid chunk type"):
+ * every decode failure already becomes a precise error in the result, and a
+ * plugin must not write to the host's stderr. */
+static void drop_vips_warning(const gchar *domain, GLogLevelFlags level,
+                              const gchar *message, gpointer data)
+{
+    (void)domain;
+    (void)level;
+    (void)message;
+    (void)data;
+}
+
+/* pthread_once body: VIPS_INIT may only run once per process. The log
+ * handler is process-wide but only covers the "VIPS" domain below errors. */
 static void vips_init_once(void)
 {
     vips_init_rc = VIPS_INIT("image-generation") == 0 ? 0 : -1;
     vips_error_clear();
+    g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
+                                  G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG,
+                      drop_vips_warning, NULL);
 }
 
 int ig_vips_ensure_init(ig_error *err)

@@ -25,10 +25,13 @@ static int read_size(const cJSON *args, const char *key, int *w, int *h,
         return ig_fail(err, IG_ERR_INVALID_ARGUMENT, key,
                        "%s must be WIDTHxHEIGHT in pixels, like \"1024x1024\" "
                        "(got \"%.32s\")", key, text);
-    if (*w < IG_MIN_SIDE || *h < IG_MIN_SIDE || *w > IG_MAX_SIDE || *h > IG_MAX_SIDE)
-        return ig_fail(err, IG_ERR_INVALID_ARGUMENT, key,
-                       "%s sides must be between %d and %d pixels (got %dx%d)",
-                       key, IG_MIN_SIDE, IG_MAX_SIDE, *w, *h);
+    if (*w < IG_MIN_SIDE || *h < IG_MIN_SIDE || *w > IG_MAX_SIDE || *h > IG_MAX_SIDE) {
+        ig_fail(err, IG_ERR_INVALID_ARGUMENT, key,
+                "%s sides must be between %d and %d pixels (got %dx%d)", key,
+                IG_MIN_SIDE, IG_MAX_SIDE, *w, *h);
+        ig_error_hint(err, "Common sizes: 1024x1024, 1536x1024, 1024x1536.");
+        return -1;
+    }
     return 0;
 }
 
@@ -43,10 +46,13 @@ static int read_ratio(const cJSON *args, const char *key, int *w, int *h,
         return ig_fail(err, IG_ERR_INVALID_ARGUMENT, key,
                        "%s must be W:H, like \"16:9\" (got \"%.32s\")", key, text);
     double ratio = (double)*w / *h;
-    if (ratio > IG_MAX_ASPECT || ratio < 1.0 / IG_MAX_ASPECT)
-        return ig_fail(err, IG_ERR_INVALID_ARGUMENT, key,
-                       "%s must be between 1:%d and %d:1 (got %s)", key,
-                       IG_MAX_ASPECT, IG_MAX_ASPECT, text);
+    if (ratio > IG_MAX_ASPECT || ratio < 1.0 / IG_MAX_ASPECT) {
+        ig_fail(err, IG_ERR_INVALID_ARGUMENT, key,
+                "%s must be between 1:%d and %d:1 (got %s)", key, IG_MAX_ASPECT,
+                IG_MAX_ASPECT, text);
+        ig_error_hint(err, "Common ratios: 1:1, 3:2, 2:3, 16:9, 9:16, 21:9.");
+        return -1;
+    }
     return 0;
 }
 
