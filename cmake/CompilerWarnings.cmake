@@ -1,6 +1,6 @@
 # Warnings are errors everywhere; sanitizers on request (IG_SANITIZE).
-add_compile_options(-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
-                    -Wformat=2 -Wno-format-nonliteral)
+add_compile_options(-Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+                    $<$<COMPILE_LANGUAGE:C>:-Wstrict-prototypes>)
 add_compile_definitions(_GNU_SOURCE)
 
 if(IG_SANITIZE)

@@ -139,24 +139,6 @@ static char *poll_status(agentos_ext *ext, int64_t id)
     return copy;
 }
 
-/*
- * A TCP endpoint on 127.0.0.1 that accepts connections (the kernel
- * completes them into the backlog) but never answers: an http input
- * pointing at it blocks until cancelled or timed out.
- */
-static int hang_endpoint(int *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    cr_assert(fd >= 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET};
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    cr_assert(bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0);
-    cr_assert(listen(fd, 64) == 0);
-    socklen_t len = sizeof addr;
-    cr_assert(getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
-    *port = ntohs(addr.sin_port);
-    return fd;
-}
 
 static const char *hang_config =
     "{\"imageGeneration\":{\"allowPrivateUrls\":true,\"fetchTimeoutMs\":60000,"
@@ -457,7 +439,7 @@ Test(abi, unknown_job_ids)
 Test(abi, cancel_a_running_job)
 {
     int port = 0;
-    int listener = hang_endpoint(&port);
+    int listener = tu_hang_endpoint(&port);
     agentos_ext *ext = open_or_die(hang_config);
     char *args = hang_args(port);
     int64_t id = abi.submit(ext, "upscale_image", args, NULL, 0);
@@ -486,7 +468,7 @@ Test(abi, cancel_a_running_job)
 Test(abi, cancel_a_queued_job)
 {
     int port = 0;
-    int listener = hang_endpoint(&port);
+    int listener = tu_hang_endpoint(&port);
     agentos_ext *ext = open_or_die(hang_config); /* one worker */
     char *args = hang_args(port);
     int64_t blocker = abi.submit(ext, "upscale_image", args, NULL, 0);
@@ -521,7 +503,7 @@ Test(abi, close_with_jobs_still_queued)
 Test(abi, close_after_cancelling_a_hung_job)
 {
     int port = 0;
-    int listener = hang_endpoint(&port);
+    int listener = tu_hang_endpoint(&port);
     agentos_ext *ext = open_or_die(hang_config);
     char *args = hang_args(port);
     int64_t ids[6];

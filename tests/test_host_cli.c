@@ -236,20 +236,6 @@ static char *scratch_dir(const char *name)
     return dir;
 }
 
-/* A loopback port that accepts connections but never answers. */
-static int hang_endpoint(int *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    cr_assert(fd >= 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET};
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    cr_assert(bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0);
-    cr_assert(listen(fd, 16) == 0);
-    socklen_t len = sizeof addr;
-    cr_assert(getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
-    *port = ntohs(addr.sin_port);
-    return fd;
-}
 
 static char *write_config(const char *json)
 {
@@ -398,7 +384,7 @@ Test(cli, call_unknown_tool_exits_1)
 Test(cli, call_timeout_cancels_the_job)
 {
     int port = 0;
-    int listener = hang_endpoint(&port);
+    int listener = tu_hang_endpoint(&port);
     char *config = write_config("{\"imageGeneration\":{\"allowPrivateUrls\":true,"
                                 "\"fetchTimeoutMs\":60000}}");
     char args[128];
@@ -420,7 +406,7 @@ Test(cli, call_timeout_cancels_the_job)
 Test(cli, sigint_cancels_the_job)
 {
     int port = 0;
-    int listener = hang_endpoint(&port);
+    int listener = tu_hang_endpoint(&port);
     char *config = write_config("{\"imageGeneration\":{\"allowPrivateUrls\":true,"
                                 "\"fetchTimeoutMs\":60000}}");
     char args[128];

@@ -3,7 +3,7 @@
  *
  * This is the only public header of the image-generation extension. A host
  * (an agent runtime) dlopen()s the extension's shared object, checks
- * agentos_ext_abi_version() against the "abiVersion" of the extension's
+ * agentos_ext_abi_version() against "abi.version" in the extension's
  * manifest (<id>.ext.json) before calling anything else, opens an instance,
  * lists its tools and forwards tool calls to it.
  *

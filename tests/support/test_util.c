@@ -1,6 +1,7 @@
 /* test_util.c - see test_util.h. */
 #include "support/test_util.h"
 
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 char *tu_make_temp_dir(const char *prefix)
@@ -90,4 +93,18 @@ int tu_count_entries(const char *dir, const char *prefix)
     }
     closedir(d);
     return count;
+}
+
+int tu_hang_endpoint(int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    cr_assert(fd >= 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert(bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0);
+    cr_assert(listen(fd, 64) == 0);
+    socklen_t len = sizeof addr;
+    cr_assert(getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
+    *port = ntohs(addr.sin_port);
+    return fd;
 }

@@ -22,4 +22,10 @@ int tu_write_file(const char *path, const void *data, size_t size);
  * prefix (NULL = all). -1 if the directory cannot be read. */
 int tu_count_entries(const char *dir, const char *prefix);
 
+/* A TCP socket listening on 127.0.0.1 that accepts connections (the kernel
+ * completes them into the backlog) but never answers: an http input pointing
+ * at it blocks until cancelled or timed out. Returns the fd (close it when
+ * done) and sets *port. Aborts the test on failure. */
+int tu_hang_endpoint(int *port);
+
 #endif
