@@ -77,8 +77,10 @@ Test(validation, trailing_garbage)
 
 Test(validation, unknown_tool_suggests)
 {
-    EXPECT(callf("generate_images", "{}"), "unknown_tool", "tool", "generate_image",
-           "did you mean");
+    EXPECT(callf("generate_images", "{}"), "unknown_tool", "tool",
+           "did you mean \"generate_image\"");
+    EXPECT(callf("upscale", "{}"), "unknown_tool", "tool", "did you mean \"upscale_image\"");
+    EXPECT(callf("draw_picture", "{}"), "unknown_tool", "tool", "tools: generate_image");
 }
 
 /* --- schema: types, ranges, unknown fields --- */

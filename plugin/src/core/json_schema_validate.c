@@ -13,6 +13,7 @@
  * Nothing here writes shared state: all scratch space is on the stack.
  */
 #include "json_schema_internal.h"
+#include "json_schema_text.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -21,339 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GOT_LIMIT 60   /* bytes of a quoted value before "..." */
 #define KEY_LIMIT 80   /* bytes of an odd key quoted in a path */
-#define LIST_LIMIT 400 /* bytes of an allowed-values list before ", ..." */
-#define MAX_SAFE_INT 9007199254740992.0 /* 2^53 */
-
-/* ---- bounded text -------------------------------------------------------- */
-
-/* A message (or path) under construction; appends silently truncate. */
-typedef struct sbuf {
-    char buf[768];
-    size_t len;
-} sbuf;
-
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one
- * (overlong forms, surrogates and values past U+10FFFF are invalid). */
-static size_t utf8_seq(const unsigned char *s)
-{
-    unsigned c = s[0], cp, min;
-    size_t n;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2, cp = c & 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3, cp = c & 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4, cp = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80) /* also stops at the terminating NUL */
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
-/* Counts the code points of s; false if s is not valid UTF-8. */
-static bool utf8_length(const char *s, size_t *count)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = 0;
-    while (*p) {
-        size_t seq = utf8_seq(p);
-        if (!seq)
-            return false;
-        p += seq;
-        n++;
-    }
-    *count = n;
-    return true;
-}
-
-/* Appends n bytes, cutting at the buffer's end on a code-point boundary. */
-static void sb_putn(sbuf *b, const char *s, size_t n)
-{
-    size_t room = sizeof b->buf - 1 - b->len;
-    if (n > room) {
-        n = room;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
-    }
-    memcpy(b->buf + b->len, s, n);
-    b->len += n;
-    b->buf[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s)
-{
-    sb_putn(b, s, strlen(s));
-}
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    char tmp[sizeof b->buf];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        sb_putn(b, tmp, strlen(tmp));
-}
-
-/* Formats a number: integers exactly (up to 2^53), others in the shortest
- * form that reads back as the same double; always with a '.' point. */
-static void fmt_number(double d, char out[40])
-{
-    if (floor(d) == d && fabs(d) <= MAX_SAFE_INT) {
-        snprintf(out, 40, "%.0f", d);
-        return;
-    }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(out, 40, "%.*g", prec, d);
-        if (strtod(out, NULL) == d)
-            break;
-    }
-    for (char *p = out; *p; p++) /* a locale may have made it "1,5" */
-        if (*p == ',')
-            *p = '.';
-}
-
-/* Writes JSON into a message but stops after a byte budget; `cut` says that
- * something was left out, so the caller can add "...". */
-typedef struct clip {
-    sbuf *out;
-    size_t end; /* out->len may not pass this */
-    bool cut;
-} clip;
-
-static void clip_putn(clip *c, const char *s, size_t n)
-{
-    if (c->cut)
-        return;
-    if (c->out->len + n > c->end) {
-        c->cut = true;
-        return;
-    }
-    sb_putn(c->out, s, n);
-}
-
-static void clip_puts(clip *c, const char *s)
-{
-    clip_putn(c, s, strlen(s));
-}
-
-/* Writes s as a JSON string literal; bytes that are not UTF-8 become '?'. */
-static void clip_quoted(clip *c, const char *s)
-{
-    clip_puts(c, "\"");
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p && !c->cut) {
-        char esc[8];
-        size_t seq = utf8_seq(p);
-        if (*p == '"' || *p == '\\') {
-            esc[0] = '\\', esc[1] = (char)*p, esc[2] = '\0';
-        } else if (*p == '\n') {
-            strcpy(esc, "\\n");
-        } else if (*p == '\t') {
-            strcpy(esc, "\\t");
-        } else if (*p < 0x20) {
-            snprintf(esc, sizeof esc, "\\u%04x", *p);
-        } else if (seq == 0) {
-            strcpy(esc, "?");
-        } else {
-            clip_putn(c, (const char *)p, seq);
-            p += seq;
-            continue;
-        }
-        clip_puts(c, esc);
-        p++;
-    }
-    clip_puts(c, "\"");
-}
-
-/* Writes any JSON value (compactly) within the clip's budget. */
-static void clip_value(clip *c, const cJSON *v)
-{
-    char num[40];
-    if (cJSON_IsString(v)) {
-        clip_quoted(c, v->valuestring);
-    } else if (cJSON_IsNumber(v)) {
-        fmt_number(v->valuedouble, num);
-        clip_puts(c, num);
-    } else if (cJSON_IsBool(v)) {
-        clip_puts(c, cJSON_IsTrue(v) ? "true" : "false");
-    } else if (cJSON_IsNull(v)) {
-        clip_puts(c, "null");
-    } else if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
-        bool obj = cJSON_IsObject(v);
-        clip_puts(c, obj ? "{" : "[");
-        for (const cJSON *it = v->child; it && !c->cut; it = it->next) {
-            if (it != v->child)
-                clip_puts(c, ",");
-            if (obj) {
-                clip_quoted(c, it->string ? it->string : "");
-                clip_puts(c, ":");
-            }
-            clip_value(c, it);
-        }
-        clip_puts(c, obj ? "}" : "]");
-    } else {
-        clip_puts(c, "?");
-    }
-}
-
-/* Appends a value as JSON, truncated to about GOT_LIMIT bytes with "...". */
-static void put_json(sbuf *b, const cJSON *v)
-{
-    clip c = {.out = b, .end = b->len + GOT_LIMIT};
-    clip_value(&c, v);
-    if (c.cut)
-        sb_puts(b, cJSON_IsString(v) ? "...\"" : "...");
-}
-
-/* Appends a C string quoted as JSON, truncated like put_json. */
-static void put_quoted(sbuf *b, const char *s)
-{
-    clip c = {.out = b, .end = b->len + GOT_LIMIT};
-    clip_quoted(&c, s);
-    if (c.cut)
-        sb_puts(b, "...\"");
-}
-
-/* Appends `got <type> <value>`, e.g. `got string "2"` (just `got null`). */
-static void put_got_typed(sbuf *b, const cJSON *v)
-{
-    if (cJSON_IsNull(v)) {
-        sb_puts(b, "got null");
-        return;
-    }
-    sb_printf(b, "got %s ", ig_json_type_name(v));
-    put_json(b, v);
-}
-
-/* ---- did-you-mean -------------------------------------------------------- */
-
-static unsigned char ascii_lower(unsigned char c)
-{
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-/* Case-insensitive Levenshtein distance (bytes); (size_t)-1 for words too
- * long to be plausible typos. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    size_t row[65];
-    if (la > 64 || lb > 64)
-        return (size_t)-1;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = ascii_lower((unsigned char)a[i - 1]) !=
-                          ascii_lower((unsigned char)b[j - 1]);
-            size_t best = diag + cost;
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-/* The closest candidate to `got` seen so far (first wins ties). */
-typedef struct suggestion {
-    const char *got;
-    const char *best;
-    size_t dist;
-} suggestion;
-
-/* Considers one candidate; only distances <= max(2, len(got)/3) count. */
-static void suggest(suggestion *s, const char *candidate)
-{
-    size_t len = strlen(s->got);
-    size_t limit = len / 3 > 2 ? len / 3 : 2;
-    size_t d = edit_distance(s->got, candidate);
-    if (d <= limit && (!s->best || d < s->dist)) {
-        s->best = candidate;
-        s->dist = d;
-    }
-}
-
-/* ---- lists of allowed things --------------------------------------------- */
-
-/* A string that reads unambiguously without quotes in a comma list. */
-static bool is_plain_token(const char *s)
-{
-    if (!*s)
-        return false;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p <= 0x20 || *p >= 0x7F || *p == ',' || *p == '"' || *p == '\\')
-            return false;
-    return true;
-}
-
-/* Appends the enum's values: bare when all are plain strings (auto, low),
- * otherwise each as JSON ("a b", 3, null). */
-static void put_value_list(sbuf *b, const cJSON *values)
-{
-    bool bare = true;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, values)
-        if (!cJSON_IsString(it) || !is_plain_token(it->valuestring))
-            bare = false;
-    size_t start = b->len;
-    cJSON_ArrayForEach(it, values) {
-        if (it != values->child)
-            sb_puts(b, ", ");
-        if (b->len - start > LIST_LIMIT) {
-            sb_puts(b, "...");
-            break;
-        }
-        if (bare)
-            sb_puts(b, it->valuestring);
-        else
-            put_json(b, it);
-    }
-}
-
-/* Appends the declared property names in schema order. */
-static void put_prop_list(sbuf *b, const ig_snode *n)
-{
-    size_t start = b->len;
-    for (size_t i = 0; i < n->nprops; i++) {
-        if (i)
-            sb_puts(b, ", ");
-        if (b->len - start > LIST_LIMIT) {
-            sb_puts(b, "...");
-            break;
-        }
-        sb_puts(b, n->props[i].name);
-    }
-}
 
 /* ---- paths and reporting ------------------------------------------------- */
 
 /* Validation state: the path of the value being checked and where errors go. */
 typedef struct vctx {
     ig_error *err;
-    sbuf path; /* "providerPreferences.blocked[1]"; "" at the root */
+    ig_sbuf path; /* "providerPreferences.blocked[1]"; "" at the root */
 } vctx;
 
 /* What messages call the current value: its path, or "value" at the root. */
@@ -381,13 +57,12 @@ static size_t push_key(vctx *v, const char *key)
     size_t old = v->path.len;
     if (is_identifier(key)) {
         if (old)
-            sb_puts(&v->path, ".");
-        sb_puts(&v->path, key);
+            ig_sb_puts(&v->path, ".");
+        ig_sb_puts(&v->path, key);
     } else {
-        clip c = {.out = &v->path, .end = v->path.len + KEY_LIMIT};
-        sb_puts(&v->path, "[");
-        clip_quoted(&c, key);
-        sb_puts(&v->path, c.cut ? "...\"]" : "]");
+        ig_sb_puts(&v->path, "[");
+        ig_put_quoted_limit(&v->path, key, KEY_LIMIT);
+        ig_sb_puts(&v->path, "]");
     }
     return old;
 }
@@ -395,7 +70,7 @@ static size_t push_key(vctx *v, const char *key)
 static size_t push_index(vctx *v, int index)
 {
     size_t old = v->path.len;
-    sb_printf(&v->path, "[%d]", index);
+    ig_sb_printf(&v->path, "[%d]", index);
     return old;
 }
 
@@ -407,7 +82,7 @@ static void path_pop(vctx *v, size_t old)
 
 /* Fills err (the first failure wins) with the current path as field, and
  * sets the hint only if this call wrote the error. Returns -1. */
-static int report(vctx *v, const sbuf *msg, const char *hint)
+static int report(vctx *v, const ig_sbuf *msg, const char *hint)
 {
     bool fresh = v->err && v->err->code == IG_OK;
     ig_fail(v->err, IG_ERR_INVALID_ARGUMENT, v->path.buf, "%s", msg->buf);
@@ -417,7 +92,7 @@ static int report(vctx *v, const sbuf *msg, const char *hint)
 }
 
 /* report() for a member of the current object: field is the member's path. */
-static int report_at_key(vctx *v, const char *key, const sbuf *msg,
+static int report_at_key(vctx *v, const char *key, const ig_sbuf *msg,
                          const char *hint)
 {
     size_t old = push_key(v, key);
@@ -452,7 +127,7 @@ static unsigned instance_types(const cJSON *x)
 }
 
 /* Appends "a string, an integer or null". */
-static void put_type_list(sbuf *b, unsigned types)
+static void put_type_list(ig_sbuf *b, unsigned types)
 {
     static const struct { unsigned bit; const char *phrase; } names[] = {
         {IG_T_STRING, "a string"}, {IG_T_INTEGER, "an integer"},
@@ -469,8 +144,8 @@ static void put_type_list(sbuf *b, unsigned types)
         if (!(types & names[i].bit))
             continue;
         if (done)
-            sb_puts(b, done + 1 == total ? " or " : ", ");
-        sb_puts(b, names[i].phrase);
+            ig_sb_puts(b, done + 1 == total ? " or " : ", ");
+        ig_sb_puts(b, names[i].phrase);
         done++;
     }
 }
@@ -496,12 +171,12 @@ static int check_type(vctx *v, const ig_snode *n, const cJSON *x)
 {
     if (!n->types || (instance_types(x) & n->types))
         return 0;
-    sbuf m = {.len = 0};
-    sb_printf(&m, "%s must be ", subject(v));
+    ig_sbuf m = {.len = 0};
+    ig_sb_printf(&m, "%s must be ", subject(v));
     put_type_list(&m, n->types);
-    sb_puts(&m, " (");
-    put_got_typed(&m, x);
-    sb_puts(&m, ")");
+    ig_sb_puts(&m, " (");
+    ig_put_got_typed(&m, x);
+    ig_sb_puts(&m, ")");
     return report(v, &m, type_hint(n->types, x));
 }
 
@@ -521,40 +196,40 @@ static const char *closest_enum(const cJSON *values, const cJSON *x)
 {
     if (!cJSON_IsString(x))
         return NULL;
-    suggestion s = {.got = x->valuestring};
+    ig_suggestion s = {.got = x->valuestring};
     const cJSON *it;
     cJSON_ArrayForEach(it, values)
         if (cJSON_IsString(it))
-            suggest(&s, it->valuestring);
+            ig_suggest(&s, it->valuestring);
     return s.best;
 }
 
 static int fail_const(vctx *v, const ig_snode *n, const cJSON *x)
 {
-    sbuf m = {.len = 0};
-    sb_printf(&m, "%s must be ", subject(v));
-    put_json(&m, n->const_value);
-    sb_puts(&m, " (got ");
-    put_json(&m, x);
-    sb_puts(&m, ")");
+    ig_sbuf m = {.len = 0};
+    ig_sb_printf(&m, "%s must be ", subject(v));
+    ig_put_json(&m, n->const_value);
+    ig_sb_puts(&m, " (got ");
+    ig_put_json(&m, x);
+    ig_sb_puts(&m, ")");
     return report(v, &m, NULL);
 }
 
 /* "quality must be one of: auto, low (got "hgih"; did you mean "high"?)" */
 static int fail_enum(vctx *v, const ig_snode *n, const cJSON *x)
 {
-    sbuf m = {.len = 0};
-    sb_printf(&m, "%s must be one of: ", subject(v));
-    put_value_list(&m, n->enum_values);
-    sb_puts(&m, " (got ");
-    put_json(&m, x);
+    ig_sbuf m = {.len = 0};
+    ig_sb_printf(&m, "%s must be one of: ", subject(v));
+    ig_put_value_list(&m, n->enum_values);
+    ig_sb_puts(&m, " (got ");
+    ig_put_json(&m, x);
     const char *near = closest_enum(n->enum_values, x);
     if (near) {
-        sb_puts(&m, "; did you mean ");
-        put_quoted(&m, near);
-        sb_puts(&m, "?");
+        ig_sb_puts(&m, "; did you mean ");
+        ig_put_quoted(&m, near);
+        ig_sb_puts(&m, "?");
     }
-    sb_puts(&m, ")");
+    ig_sb_puts(&m, ")");
     return report(v, &m, "Use one of the listed values exactly as written.");
 }
 
@@ -581,21 +256,21 @@ static bool above(const ig_sbound *hi, double d)
 
 /* Appends the allowed range: "between 0 and 1", "at least 0",
  * "greater than 0 and at most 1", ... */
-static void put_range(sbuf *b, const ig_sbound *lo, const ig_sbound *hi)
+static void put_range(ig_sbuf *b, const ig_sbound *lo, const ig_sbound *hi)
 {
     char a[40], z[40];
-    fmt_number(lo->value, a);
-    fmt_number(hi->value, z);
+    ig_fmt_number(lo->value, a);
+    ig_fmt_number(hi->value, z);
     if (lo->set && hi->set && !lo->exclusive && !hi->exclusive) {
-        sb_printf(b, "between %s and %s", a, z);
+        ig_sb_printf(b, "between %s and %s", a, z);
         return;
     }
     if (lo->set)
-        sb_printf(b, "%s %s", lo->exclusive ? "greater than" : "at least", a);
+        ig_sb_printf(b, "%s %s", lo->exclusive ? "greater than" : "at least", a);
     if (lo->set && hi->set)
-        sb_puts(b, " and ");
+        ig_sb_puts(b, " and ");
     if (hi->set)
-        sb_printf(b, "%s %s", hi->exclusive ? "less than" : "at most", z);
+        ig_sb_printf(b, "%s %s", hi->exclusive ? "less than" : "at most", z);
 }
 
 /* multipleOf with a relative tolerance, so 0.07 is a multiple of 0.01. */
@@ -611,15 +286,15 @@ static bool is_multiple(double d, double of)
 static int fail_number(vctx *v, const ig_snode *n, double d, bool multiple)
 {
     char got[40], of[40];
-    sbuf m = {.len = 0};
-    fmt_number(d, got);
+    ig_sbuf m = {.len = 0};
+    ig_fmt_number(d, got);
     if (multiple) {
-        fmt_number(n->multiple_of, of);
-        sb_printf(&m, "%s must be a multiple of %s (got %s)", subject(v), of, got);
+        ig_fmt_number(n->multiple_of, of);
+        ig_sb_printf(&m, "%s must be a multiple of %s (got %s)", subject(v), of, got);
     } else {
-        sb_printf(&m, "%s must be ", subject(v));
+        ig_sb_printf(&m, "%s must be ", subject(v));
         put_range(&m, &n->lower, &n->upper);
-        sb_printf(&m, " (got %s)", got);
+        ig_sb_printf(&m, " (got %s)", got);
     }
     return report(v, &m, NULL);
 }
@@ -639,10 +314,10 @@ static int check_number(vctx *v, const ig_snode *n, const cJSON *x)
 static int check_utf8(vctx *v, const cJSON *x)
 {
     size_t count;
-    if (utf8_length(x->valuestring, &count))
+    if (ig_utf8_length(x->valuestring, &count))
         return 0;
-    sbuf m = {.len = 0};
-    sb_printf(&m, "%s is not valid UTF-8", subject(v));
+    ig_sbuf m = {.len = 0};
+    ig_sb_printf(&m, "%s is not valid UTF-8", subject(v));
     return report(v, &m, "Send the text as valid UTF-8.");
 }
 
@@ -650,19 +325,19 @@ static int check_utf8(vctx *v, const cJSON *x)
  * useful to a reader than a regex), else the regex itself. */
 static int fail_pattern(vctx *v, const ig_snode *n, const cJSON *x)
 {
-    sbuf m = {.len = 0};
+    ig_sbuf m = {.len = 0};
     const cJSON *examples = cJSON_GetObjectItemCaseSensitive(n->src, "examples");
     const cJSON *first = cJSON_IsArray(examples) ? examples->child : NULL;
     if (first) {
-        sb_printf(&m, "%s is not in the expected format (e.g. ", subject(v));
-        put_json(&m, first);
-        sb_puts(&m, "; got ");
+        ig_sb_printf(&m, "%s is not in the expected format (e.g. ", subject(v));
+        ig_put_json(&m, first);
+        ig_sb_puts(&m, "; got ");
     } else {
-        sb_printf(&m, "%s must match the pattern %s (got ", subject(v),
+        ig_sb_printf(&m, "%s must match the pattern %s (got ", subject(v),
                   n->pattern_src);
     }
-    put_json(&m, x);
-    sb_puts(&m, ")");
+    ig_put_json(&m, x);
+    ig_sb_puts(&m, ")");
     const char *hint =
         cJSON_GetObjectItemCaseSensitive(n->src, "description")
             ? "See this field's description in the schema for the expected format."
@@ -673,17 +348,17 @@ static int fail_pattern(vctx *v, const ig_snode *n, const cJSON *x)
 /* Reports a minLength/maxLength violation (count is in code points). */
 static int fail_length(vctx *v, const ig_snode *n, size_t count)
 {
-    sbuf m = {.len = 0};
+    ig_sbuf m = {.len = 0};
     if (n->min_length != IG_NO_COUNT && count < (size_t)n->min_length) {
         if (n->min_length == 1)
-            sb_printf(&m, "%s must not be empty", subject(v));
+            ig_sb_printf(&m, "%s must not be empty", subject(v));
         else
-            sb_printf(&m, "%s must be at least %lld characters (got %zu)",
+            ig_sb_printf(&m, "%s must be at least %lld characters (got %zu)",
                       subject(v), n->min_length, count);
         return report(v, &m, NULL);
     }
     if (n->max_length != IG_NO_COUNT && count > (size_t)n->max_length) {
-        sb_printf(&m, "%s must be at most %lld character%s (got %zu)", subject(v),
+        ig_sb_printf(&m, "%s must be at most %lld character%s (got %zu)", subject(v),
                   n->max_length, n->max_length == 1 ? "" : "s", count);
         return report(v, &m, "Shorten the text.");
     }
@@ -694,7 +369,7 @@ static int check_string(vctx *v, const ig_snode *n, const cJSON *x)
 {
     size_t count = 0;
     if (n->min_length != IG_NO_COUNT || n->max_length != IG_NO_COUNT) {
-        utf8_length(x->valuestring, &count); /* validity was checked already */
+        ig_utf8_length(x->valuestring, &count); /* validity was checked already */
         if (fail_length(v, n, count) != 0)
             return -1;
     }
@@ -713,8 +388,8 @@ static int check_count(vctx *v, long long min, long long max, long long got,
     if (!few && !(max != IG_NO_COUNT && got > max))
         return 0;
     long long limit = few ? min : max;
-    sbuf m = {.len = 0};
-    sb_printf(&m, "%s must have at %s %lld %s%s (got %lld)", subject(v),
+    ig_sbuf m = {.len = 0};
+    ig_sb_printf(&m, "%s must have at %s %lld %s%s (got %lld)", subject(v),
               few ? "least" : "most", limit, noun, limit == 1 ? "" : "s", got);
     return report(v, &m, NULL);
 }
@@ -731,11 +406,11 @@ static int earlier_duplicate(const cJSON *array, const cJSON *item)
 
 static int fail_duplicate(vctx *v, int index, int first, const cJSON *item)
 {
-    sbuf m = {.len = 0};
-    sb_printf(&m, "%s must not contain duplicate items (item [%d] repeats "
+    ig_sbuf m = {.len = 0};
+    ig_sb_printf(&m, "%s must not contain duplicate items (item [%d] repeats "
               "item [%d]: ", subject(v), index, first);
-    put_json(&m, item);
-    sb_puts(&m, ")");
+    ig_put_json(&m, item);
+    ig_sb_puts(&m, ")");
     size_t old = push_index(v, index);
     report(v, &m, "Remove the duplicate item.");
     path_pop(v, old);
@@ -774,10 +449,10 @@ static const ig_snode *find_prop(const ig_snode *n, const char *key)
 }
 
 /* Appends " in <path>" when not at the root. */
-static void put_where(sbuf *b, const vctx *v)
+static void put_where(ig_sbuf *b, const vctx *v)
 {
     if (v->path.len)
-        sb_printf(b, " in %s", v->path.buf);
+        ig_sb_printf(b, " in %s", v->path.buf);
 }
 
 /* A missing required field, reported at the object's path (the field has no
@@ -786,30 +461,30 @@ static void put_where(sbuf *b, const vctx *v)
 static int fail_missing(vctx *v, const ig_snode *n, const cJSON *x,
                         const char *name)
 {
-    sbuf m = {.len = 0}, hint = {.len = 0};
-    sb_puts(&m, "missing required field ");
-    put_quoted(&m, name);
+    ig_sbuf m = {.len = 0}, hint = {.len = 0};
+    ig_sb_puts(&m, "missing required field ");
+    ig_put_quoted(&m, name);
     put_where(&m, v);
     const cJSON *typo = NULL;
     size_t best = 0;
     for (const cJSON *it = x->child; it; it = it->next) {
         if (find_prop(n, it->string))
             continue;
-        suggestion s = {.got = it->string};
-        suggest(&s, name);
+        ig_suggestion s = {.got = it->string};
+        ig_suggest(&s, name);
         if (s.best && (!typo || s.dist < best))
             typo = it, best = s.dist;
     }
     if (typo) {
-        sb_puts(&m, " (found unknown field ");
-        put_quoted(&m, typo->string);
-        sb_puts(&m, "; did you mean ");
-        put_quoted(&m, name);
-        sb_puts(&m, "?)");
+        ig_sb_puts(&m, " (found unknown field ");
+        ig_put_quoted(&m, typo->string);
+        ig_sb_puts(&m, "; did you mean ");
+        ig_put_quoted(&m, name);
+        ig_sb_puts(&m, "?)");
     }
-    sb_puts(&hint, "Add the ");
-    put_quoted(&hint, name);
-    sb_puts(&hint, " field.");
+    ig_sb_puts(&hint, "Add the ");
+    ig_put_quoted(&hint, name);
+    ig_sb_puts(&hint, " field.");
     return report(v, &m, hint.buf);
 }
 
@@ -825,26 +500,26 @@ static int check_required(vctx *v, const ig_snode *n, const cJSON *x)
 /* A member that "additionalProperties": false does not allow. */
 static int fail_unknown_field(vctx *v, const ig_snode *n, const char *key)
 {
-    sbuf m = {.len = 0};
-    sb_puts(&m, "unknown field ");
-    put_quoted(&m, key);
+    ig_sbuf m = {.len = 0};
+    ig_sb_puts(&m, "unknown field ");
+    ig_put_quoted(&m, key);
     put_where(&m, v);
     if (n->nprops == 0) {
-        sb_puts(&m, " (no fields are allowed here)");
+        ig_sb_puts(&m, " (no fields are allowed here)");
         return report_at_key(v, key, &m, "Remove the field.");
     }
-    suggestion s = {.got = key};
+    ig_suggestion s = {.got = key};
     for (size_t i = 0; i < n->nprops; i++)
-        suggest(&s, n->props[i].name);
-    sb_puts(&m, " (");
+        ig_suggest(&s, n->props[i].name);
+    ig_sb_puts(&m, " (");
     if (s.best) {
-        sb_puts(&m, "did you mean ");
-        put_quoted(&m, s.best);
-        sb_puts(&m, "? ");
+        ig_sb_puts(&m, "did you mean ");
+        ig_put_quoted(&m, s.best);
+        ig_sb_puts(&m, "? ");
     }
-    sb_puts(&m, "allowed fields: ");
-    put_prop_list(&m, n);
-    sb_puts(&m, ")");
+    ig_sb_puts(&m, "allowed fields: ");
+    ig_put_prop_list(&m, n);
+    ig_sb_puts(&m, ")");
     return report_at_key(v, key, &m,
                          "Remove the field or rename it; see the tool's inputSchema.");
 }
@@ -852,23 +527,23 @@ static int fail_unknown_field(vctx *v, const ig_snode *n, const char *key)
 /* A key outside a propertyNames enum: "weights has unknown key "foo" (...)". */
 static int fail_unknown_key(vctx *v, const ig_snode *names, const cJSON *key)
 {
-    sbuf m = {.len = 0};
-    sb_printf(&m, "%s has unknown key ", subject(v));
-    put_quoted(&m, key->valuestring);
+    ig_sbuf m = {.len = 0};
+    ig_sb_printf(&m, "%s has unknown key ", subject(v));
+    ig_put_quoted(&m, key->valuestring);
     if (names->reject_all) {
-        sb_puts(&m, " (no keys are allowed here)");
+        ig_sb_puts(&m, " (no keys are allowed here)");
         return report_at_key(v, key->valuestring, &m, "Remove the key.");
     }
-    sb_puts(&m, " (");
+    ig_sb_puts(&m, " (");
     const char *near = closest_enum(names->enum_values, key);
     if (near) {
-        sb_puts(&m, "did you mean ");
-        put_quoted(&m, near);
-        sb_puts(&m, "? ");
+        ig_sb_puts(&m, "did you mean ");
+        ig_put_quoted(&m, near);
+        ig_sb_puts(&m, "? ");
     }
-    sb_puts(&m, "allowed: ");
-    put_value_list(&m, names->enum_values);
-    sb_puts(&m, ")");
+    ig_sb_puts(&m, "allowed: ");
+    ig_put_value_list(&m, names->enum_values);
+    ig_sb_puts(&m, ")");
     return report_at_key(v, key->valuestring, &m, "Use one of the allowed keys.");
 }
 
@@ -887,13 +562,13 @@ static int check_key_name(vctx *v, const ig_snode *names, const char *key)
     ig_error inner;
     ig_error_clear(&inner);
     vctx sub = {.err = &inner};
-    sb_puts(&sub.path, "key ");
-    put_quoted(&sub.path, key);
+    ig_sb_puts(&sub.path, "key ");
+    ig_put_quoted(&sub.path, key);
     put_where(&sub.path, v);
     if (validate_node(&sub, names, &key_json) == 0)
         return 0;
-    sbuf m = {.len = 0};
-    sb_puts(&m, inner.message);
+    ig_sbuf m = {.len = 0};
+    ig_sb_puts(&m, inner.message);
     return report_at_key(v, key, &m, inner.hint);
 }
 
@@ -903,16 +578,16 @@ static int check_key_text(vctx *v, const cJSON *x, const cJSON *member,
                           const char *key)
 {
     size_t count;
-    if (!utf8_length(key, &count)) {
-        sbuf m = {.len = 0};
-        sb_printf(&m, "%s has a field name that is not valid UTF-8", subject(v));
+    if (!ig_utf8_length(key, &count)) {
+        ig_sbuf m = {.len = 0};
+        ig_sb_printf(&m, "%s has a field name that is not valid UTF-8", subject(v));
         return report(v, &m, "Send field names as valid UTF-8.");
     }
     if (cJSON_GetObjectItemCaseSensitive(x, key) != member) {
-        sbuf m = {.len = 0};
-        sb_puts(&m, "field ");
-        put_quoted(&m, key);
-        sb_puts(&m, " appears more than once");
+        ig_sbuf m = {.len = 0};
+        ig_sb_puts(&m, "field ");
+        ig_put_quoted(&m, key);
+        ig_sb_puts(&m, " appears more than once");
         put_where(&m, v);
         return report_at_key(v, key, &m, "Send each field only once.");
     }
@@ -962,8 +637,8 @@ static int check_object(vctx *v, const ig_snode *n, const cJSON *x)
 static int validate_node(vctx *v, const ig_snode *n, const cJSON *x)
 {
     if (n->reject_all) {
-        sbuf m = {.len = 0};
-        sb_printf(&m, "%s is not allowed", subject(v));
+        ig_sbuf m = {.len = 0};
+        ig_sb_printf(&m, "%s is not allowed", subject(v));
         return report(v, &m, "Remove it.");
     }
     if (check_type(v, n, x) != 0)

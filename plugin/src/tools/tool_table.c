@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/embedded_files.h"
+#include "core/json_schema_text.h"
 
 static const ig_tool_def tool_defs[] = {
     {"generate_image", "generate_image.schema.json", IG_OP_GENERATE},
@@ -91,36 +92,34 @@ char *ig_tool_list_json(const ig_tool_table *table)
     return text;
 }
 
-/* Number of leading characters two names share: enough to suggest one. */
-static size_t common_prefix(const char *a, const char *b)
+/* The tool an unknown name most likely meant: the closest by edit distance,
+ * else one that starts with the name given ("upscale" -> upscale_image). */
+static const char *closest_tool(const char *name)
 {
-    size_t n = 0;
-    while (a[n] && a[n] == b[n])
-        n++;
-    return n;
+    ig_suggestion s = {.got = name};
+    for (int i = 0; i < TOOL_COUNT; i++)
+        ig_suggest(&s, tool_defs[i].name);
+    for (int i = 0; !s.best && strlen(name) >= 4 && i < TOOL_COUNT; i++)
+        if (!strncmp(tool_defs[i].name, name, strlen(name)))
+            s.best = tool_defs[i].name;
+    return s.best;
 }
 
 void ig_tool_unknown_error(const char *name, ig_error *err)
 {
     char list[256] = "";
-    const char *closest = NULL;
-    size_t best = 3; /* suggest only when at least 4 characters match */
     for (int i = 0; i < TOOL_COUNT; i++) {
         size_t len = strlen(list);
         snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "",
                  tool_defs[i].name);
-        size_t shared = name ? common_prefix(name, tool_defs[i].name) : 0;
-        if (shared > best) {
-            best = shared;
-            closest = tool_defs[i].name;
-        }
     }
+    const char *closest = name ? closest_tool(name) : NULL;
     if (closest)
         ig_fail(err, IG_ERR_UNKNOWN_TOOL, "tool",
                 "unknown tool \"%.64s\" (did you mean \"%s\"? tools: %s)",
                 name, closest, list);
     else
-        ig_fail(err, IG_ERR_UNKNOWN_TOOL, "tool",
-                "unknown tool \"%.64s\" (tools: %s)", name ? name : "", list);
+        ig_fail(err, IG_ERR_UNKNOWN_TOOL, "tool", "unknown tool \"%.64s\" (tools: %s)",
+                name ? name : "", list);
     ig_error_hint(err, "Call one of the listed tools by its exact name.");
 }
