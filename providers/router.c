@@ -40,9 +40,11 @@ static void list_providers(char *out, size_t cap, ig_operation op,
     }
 }
 
-static int route_pinned(const ig_config *config, const ig_request *req,
-                        ig_error *err)
+int ig_route_preflight(const ig_config *config, const ig_request *req,
+                       ig_error *err)
 {
+    if (req->pinned_provider < 0)
+        return 0;
     ig_provider_id id = req->pinned_provider;
     const char *name = ig_provider(id)->name;
     if (!offers(id, req->op)) {
@@ -61,6 +63,8 @@ static int route_pinned(const ig_config *config, const ig_request *req,
                       setting_of(id), name);
         return -1;
     }
+    if (ig_provider(id)->has_backend)
+        return 0;
     ig_fail(err, IG_ERR_PROVIDER_UNAVAILABLE, "provider",
             "provider \"%s\" is configured, but this build has no %s backend yet",
             name, name);
@@ -72,7 +76,7 @@ static int route_pinned(const ig_config *config, const ig_request *req,
 int ig_route(const ig_config *config, const ig_request *req, ig_error *err)
 {
     if (req->pinned_provider >= 0)
-        return route_pinned(config, req, err);
+        return ig_route_preflight(config, req, err);
 
     char configured[256] = "";
     for (int id = 0; id < IG_PROVIDER_COUNT; id++) {

@@ -15,6 +15,15 @@
 #include "providers/image_request.h"
 
 /*
+ * The checks that need no image inputs, run before any input is fetched or
+ * decoded: a pinned provider must offer the operation, be configured and
+ * have a backend. Returns 0 when there is no pin or the pin can serve the
+ * request, else -1 with err as ig_route describes.
+ */
+int ig_route_preflight(const ig_config *config, const ig_request *req,
+                       ig_error *err);
+
+/*
  * Routes req. On success returns 0 (once backends exist). Today every path
  * ends in -1 with err: IG_ERR_NO_PROVIDER (nothing configured for the
  * operation: the hint names the env vars of the providers that offer it),

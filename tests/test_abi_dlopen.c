@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <dlfcn.h>
+#include <glib.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -646,4 +647,34 @@ Test(abi, concurrent_calls_from_eight_threads)
     }
     cr_expect_eq(failures, 0, "%d of 96 concurrent calls gave a wrong result", failures);
     abi.close(ext);
+}
+
+/* The host unloads the extension and then something logs a libvips warning
+ * (a host that uses libvips itself, say): the library stays mapped
+ * (-z nodelete), so the log handler it registered is still valid. */
+Test(unload, dlclose_leaves_the_library_mapped)
+{
+    void *lib = dlopen(SO_PATH, RTLD_NOW | RTLD_LOCAL);
+    cr_assert(lib, "%s", dlerror());
+    agentos_ext *(*open_fn)(const char *, agentos_ext_log_fn, agentos_ext_progress_fn,
+                            agentos_ext_event_fn, void *, char *, uint32_t);
+    void (*close_fn)(agentos_ext *);
+    *(void **)&open_fn = dlsym(lib, "agentos_ext_open");
+    *(void **)&close_fn = dlsym(lib, "agentos_ext_close");
+    char *dir = tu_make_temp_dir("ig-unload");
+    char config[512];
+    snprintf(config, sizeof config, "{\"imageGeneration\":{\"imageDir\":\"%s\"}}", dir);
+    char err[256] = "";
+    agentos_ext *ext = open_fn(config, NULL, NULL, NULL, NULL, err, sizeof err);
+    cr_assert(ext, "%s", err);
+    close_fn(ext);
+    cr_assert_eq(dlclose(lib), 0);
+
+    size_t size = 0;
+    char *maps = tu_read_file("/proc/self/maps", &size);
+    cr_expect(maps && strstr(maps, "libimage-generation.so"), "the library was unmapped");
+    free(maps);
+    g_log("VIPS", G_LOG_LEVEL_WARNING, "a warning after dlclose");
+    tu_remove_tree(dir);
+    free(dir);
 }

@@ -267,18 +267,25 @@ Test(store, writer_abort_and_failed_commit_leave_nothing)
     ig_store_close(s);
 }
 
-Test(store, existing_dir_is_tightened)
+Test(store, existing_dir_keeps_its_mode)
 {
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s/loose", root);
+    snprintf(dir, sizeof dir, "%s/shared", root);
     cr_assert_eq(mkdir(dir, 0777), 0);
-    cr_assert_eq(chmod(dir, 0755), 0);
-    ig_image_store *s = open_store("loose");
-    cr_expect_eq(mode_of(dir), 0700);
+    cr_assert_eq(chmod(dir, 01777), 0); /* like /tmp */
+    ig_image_store *s = open_store("shared");
+    cr_assert(s);
+    cr_expect_eq(mode_of(dir), 01777, "an existing directory was re-moded");
     ig_store_close(s);
-    cr_assert_eq(chmod(dir, 0500), 0); /* as left by an odd umask */
-    s = open_store("loose");
-    cr_expect_eq(mode_of(dir), 0700);
+}
+
+Test(store, created_dir_is_0700_whatever_the_umask)
+{
+    mode_t old = umask(0);
+    ig_image_store *s = open_store("made/under/zero/umask");
+    umask(old);
+    cr_assert(s);
+    cr_expect_eq(mode_of(ig_store_dir(s)), 0700);
     ig_store_close(s);
 }
 

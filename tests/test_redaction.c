@@ -84,3 +84,76 @@ Test(redaction, secrets_never_leave_the_extension)
     cr_expect_gt(messages, 4, "callbacks were not exercised");
     cr_expect_eq(leaks, 0, "%d callback messages contained a secret", leaks);
 }
+
+#define LONG_KEY "sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+/* True when any 12-character piece of the key appears in text. */
+static bool has_key_piece(const char *text)
+{
+    const char *key = LONG_KEY;
+    for (size_t i = 0; i + 12 <= strlen(key); i++) {
+        char piece[13];
+        memcpy(piece, key + i, 12);
+        piece[12] = '\0';
+        if (strstr(text, piece))
+            return true;
+    }
+    return false;
+}
+
+static void check_pieces(const char *text)
+{
+    pthread_mutex_lock(&seen_lock);
+    messages++;
+    leaks += has_key_piece(text);
+    pthread_mutex_unlock(&seen_lock);
+}
+
+static void on_log_pieces(void *ud, int32_t level, const char *message)
+{
+    (void)ud;
+    (void)level;
+    check_pieces(message);
+}
+
+static void on_json_pieces(void *ud, const char *json)
+{
+    (void)ud;
+    check_pieces(json);
+}
+
+Test(redaction, secrets_cut_by_messages_do_not_leak_in_pieces)
+{
+    setenv("OPENAI_API_KEY", LONG_KEY, 1);
+    ig_error err;
+    ig_error_clear(&err);
+    ig_instance *inst = ig_instance_open(
+        "{\"imageGeneration\":{\"imageDir\":\"/tmp/ig-redaction-images2\"}}", on_log_pieces,
+        on_json_pieces, on_json_pieces, NULL, &err);
+    cr_assert(inst, "%s", err.message);
+    /* Values the messages quote and clip: an enum value, the tool name, a
+     * long path, an unknown field, a key inside a nested object. */
+    const char *calls[][2] = {
+        {"generate_image", "{\"prompt\":\"x\",\"quality\":\"" LONG_KEY "\"}"},
+        {"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" LONG_KEY, "{}"},
+        {"upscale_image", "{\"image\":\"/tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                          "aaaaaaaaaaaaaaaaaaaaaaaa/" LONG_KEY ".png\"}"},
+        {"generate_image", "{\"prompt\":\"x\",\"" LONG_KEY "\":1}"},
+        {"generate_image", "{\"prompt\":\"x\",\"providerPreferences\":{\"weights\":{\""
+                           LONG_KEY "\":1}}}"},
+    };
+    for (size_t i = 0; i < sizeof calls / sizeof *calls; i++) {
+        int state;
+        char *text = ig_tool_call(inst, NULL, calls[i][0], calls[i][1], &state);
+        cr_expect_not(has_key_piece(text), "a piece of the key leaked: %s", text);
+        free(text);
+    }
+    int64_t id = ig_instance_submit(inst, "zzzz" LONG_KEY, "{}");
+    ig_jobs_wait(inst->jobs, id, 30000);
+    char *poll = ig_jobs_poll_json(inst->jobs, id);
+    cr_expect_not(has_key_piece(poll), "poll leaked: %s", poll);
+    free(poll);
+    ig_instance_close(inst);
+    cr_expect_gt(messages, 5, "callbacks were not exercised");
+    cr_expect_eq(leaks, 0, "%d callback messages contained a piece of the key", leaks);
+}

@@ -4,10 +4,13 @@
  */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "support/test_calls.h"
+#include "support/test_http_server.h"
+#include "support/test_images.h"
 
 static void clear_env(void)
 {
@@ -93,10 +96,10 @@ Test(routing, pinned_provider_blocked_by_config)
 Test(routing, pinned_provider_that_cannot_do_the_operation)
 {
     ig_instance *inst = tc_open(NULL);
+    /* Decided before the (missing) input is even looked at. */
     cJSON *r = tc_call(inst, "upscale_image",
                        "{\"image\":\"img_0123456789abcdef01234567\",\"provider\":\"openai\"}");
-    /* The image id is checked first: inputs before routing. */
-    tc_expect_error(r, "image_not_found", "image", NULL);
+    tc_expect_error(r, "invalid_argument", "provider", "cannot upscale", "stability", NULL);
     cJSON_Delete(r);
     r = tc_call(inst, "generate_image", "{\"prompt\":\"a\",\"provider\":\"local\"}");
     tc_expect_error(r, "invalid_argument", "provider", "cannot generate", NULL);
@@ -139,4 +142,23 @@ Test(routing, config_key_counts_as_configured)
     tc_expect_error(r, "provider_unavailable", "", "replicate", NULL);
     cJSON_Delete(r);
     ig_instance_close(inst);
+}
+
+Test(routing, pinned_provider_problems_are_found_before_fetching_inputs)
+{
+    size_t size;
+    unsigned char *body = ti_encode("png", 64, 64, 3, &size);
+    ts_route route = {"/a.png", TS_RESPOND, 200, "image/png", body, size, NULL};
+    ts_server *server = ts_server_start(&route, 1);
+    ig_instance *inst = tc_open("\"allowPrivateUrls\":true");
+    char args[256];
+    snprintf(args, sizeof args, "{\"image\":\"%s/a.png\",\"provider\":\"openai\"}",
+             ts_server_base_url(server));
+    cJSON *r = tc_call(inst, "upscale_image", args);
+    tc_expect_error(r, "invalid_argument", "provider", "cannot upscale", NULL);
+    cr_expect_eq(ts_server_hits(server, NULL), 0, "the input was fetched anyway");
+    cJSON_Delete(r);
+    tc_close(inst);
+    ts_server_stop(server);
+    free(body);
 }

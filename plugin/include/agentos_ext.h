@@ -27,6 +27,10 @@
  * agentos_ext_close() must be the last call on that instance and must not
  * run concurrently with other calls on it nor from inside a callback.
  *
+ * Unloading: the library is linked with -z nodelete, so dlclose() leaves it
+ * mapped (its image libraries register process-wide state). Close every
+ * instance before dlclose; loading it again later is fine.
+ *
  * Versioning: this header only grows. New functions are added with new
  * names; existing signatures never change within an ABI version. A host
  * that needs a newer function looks it up with dlsym and copes with NULL.

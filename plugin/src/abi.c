@@ -72,7 +72,7 @@ AGENTOS_EXT_API int64_t agentos_ext_submit(agentos_ext *ext, const char *tool_na
         put_error(error_buf, error_buf_size, "ext and tool_name must not be NULL");
         return AGENTOS_EXT_E_INVALID;
     }
-    int64_t id = ig_jobs_submit(ext->jobs, tool_name, args_json ? args_json : "{}");
+    int64_t id = ig_instance_submit(ext, tool_name, args_json);
     if (id == AGENTOS_EXT_E_BUSY)
         put_error(error_buf, error_buf_size,
                   "too many unfinished or untaken jobs (imageGeneration.maxQueuedJobs); "

@@ -109,12 +109,21 @@ static const char *v6_label(const unsigned char *b)
 {
     static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b};
+    /* SIIT IPv4-translated ::ffff:0:a.b.c.d (RFC 2765) */
+    static const unsigned char translated[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0};
     if (all_zero(b, 16))
         return "unspecified address";
     if (all_zero(b, 15) && b[15] == 1)
         return "loopback address";
-    if (!memcmp(b, mapped, 12) || all_zero(b, 12) || !memcmp(b, nat64, 12))
+    if (!memcmp(b, mapped, 12) || all_zero(b, 12) || !memcmp(b, nat64, 12) ||
+        !memcmp(b, translated, 12))
         return v4_label(v4_at(b + 12));
+    /* Local-use NAT64 64:ff9b:1::/48 (RFC 8215) and Teredo 2001::/32 reach
+     * whatever IPv4 network the translator or relay sits in. */
+    if (b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0 && b[5] == 1)
+        return "local-use NAT64 address";
+    if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0)
+        return "Teredo address";
     if (b[0] == 0x20 && b[1] == 0x02) /* 6to4 2002:a.b.c.d::/48 */
         return v4_label(v4_at(b + 2));
     if ((b[0] & 0xfe) == 0xfc)

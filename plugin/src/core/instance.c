@@ -5,6 +5,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#define IG_MAX_LOG_LINE 2048
 
 #include "core/result.h"
 #include "image/image_probe.h"
@@ -92,16 +95,31 @@ void ig_instance_close(ig_instance *inst)
     free(inst);
 }
 
+int64_t ig_instance_submit(ig_instance *inst, const char *tool, const char *args)
+{
+    char *clean_tool = ig_redact(inst->redactor, tool);
+    int64_t id = clean_tool ? ig_jobs_submit(inst->jobs, clean_tool, args ? args : "{}")
+                            : AGENTOS_EXT_E_NOMEM;
+    free(clean_tool);
+    return id;
+}
+
 void ig_instance_log(const ig_instance *inst, int level, const char *fmt, ...)
 {
     if (!inst->log_fn)
         return;
-    char line[1024];
+    char *line = NULL;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    int n = vasprintf(&line, fmt, ap);
     va_end(ap);
+    if (n < 0)
+        return;
+    /* Redact the whole line first, then cut: a cut secret would not match. */
     char *clean = ig_redact(inst->redactor, line);
+    free(line);
+    if (clean && strlen(clean) > IG_MAX_LOG_LINE)
+        strcpy(clean + IG_MAX_LOG_LINE - 3, "...");
     if (clean)
         inst->log_fn(inst->user_data, level, clean);
     free(clean);

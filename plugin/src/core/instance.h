@@ -46,6 +46,13 @@ ig_instance *ig_instance_open(const char *config_json, agentos_ext_log_fn log_fn
 /* Waits for jobs, then frees everything. NULL is ignored. */
 void ig_instance_close(ig_instance *inst);
 
+/*
+ * Queues a tool call as a job (see agentos_ext_submit); NULL args = {}.
+ * The tool name is redacted before the job keeps it, since polls show it.
+ * Returns the job id or a negative AGENTOS_EXT_E_* code. Any thread.
+ */
+int64_t ig_instance_submit(ig_instance *inst, const char *tool, const char *args);
+
 /* Sends one redacted log line to the host (if it gave a log callback). */
 void ig_instance_log(const ig_instance *inst, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -48,8 +48,17 @@ void ig_redactor_add(ig_redactor *r, const char *secret)
         return;
     r->secrets = grown;
     char *copy = strdup(secret);
-    if (copy)
-        r->secrets[r->count++] = copy;
+    if (!copy)
+        return;
+    /* Longest first: a key that contains another must go before the shorter
+     * one cuts it into pieces that no longer match. */
+    int at = r->count;
+    while (at > 0 && strlen(r->secrets[at - 1]) < strlen(copy)) {
+        r->secrets[at] = r->secrets[at - 1];
+        at--;
+    }
+    r->secrets[at] = copy;
+    r->count++;
 }
 
 /* Replaces every occurrence of one secret; takes ownership of text. */

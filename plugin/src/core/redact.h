@@ -4,8 +4,9 @@
  * A redactor knows the secret values in force for an instance (API keys from
  * the config and from the providers' environment variables, captured at
  * open) and replaces each occurrence with "[REDACTED]". Results, errors, log
- * lines, progress and events all pass through it. Immutable after creation;
- * any thread.
+ * lines, progress and events all pass through it, and so do a call's tool
+ * name and arguments before anything can shorten them (a secret cut in half
+ * no longer matches). Immutable after creation; any thread.
  */
 #ifndef IG_REDACT_H
 #define IG_REDACT_H

@@ -88,8 +88,9 @@ int ig_store_choose_dir(const char *config_dir, char *out, size_t cap,
     return 0;
 }
 
-/* mkdir -p with 0700 for every component it creates. */
-static int make_dirs(const char *dir, ig_error *err)
+/* mkdir -p with 0700 for every component it creates; *created_leaf says
+ * whether the last component is new. */
+static int make_dirs(const char *dir, bool *created_leaf, ig_error *err)
 {
     char path[4096];
     if (!join(path, sizeof path, dir, ""))
@@ -100,8 +101,10 @@ static int make_dirs(const char *dir, ig_error *err)
             continue;
         char saved = *p;
         *p = '\0';
-        if (mkdir(path, 0700) != 0 && errno != EEXIST)
+        bool made = mkdir(path, 0700) == 0;
+        if (!made && errno != EEXIST)
             return store_fail(err, "create directory", path, errno);
+        *created_leaf = made;
         *p = saved;
         if (saved == '\0')
             return 0;
@@ -115,7 +118,8 @@ ig_image_store *ig_store_open(const char *dir, ig_error *err)
         ig_error_hint(err, "%s", hint_store);
         return NULL;
     }
-    if (make_dirs(dir, err) != 0)
+    bool created = false;
+    if (make_dirs(dir, &created, err) != 0)
         return NULL;
     struct stat st;
     if (stat(dir, &st) != 0) {
@@ -126,12 +130,11 @@ ig_image_store *ig_store_open(const char *dir, ig_error *err)
         store_fail(err, "use directory", dir, ENOTDIR);
         return NULL;
     }
-    /* Tighten a directory we own to exactly 0700 (group/other bits off, and
-     * our own rwx on even under an odd umask); one owned by someone else is
-     * left alone (whoever configured it chose its sharing) but must be
-     * writable. */
-    if (st.st_uid == geteuid() && (st.st_mode & 0777) != 0700 &&
-        chmod(dir, 0700) != 0) {
+    /* A directory we just made is exactly 0700 whatever the umask; one that
+     * already existed keeps its mode (it may be /tmp or a home directory:
+     * whoever chose it chose its sharing) but must be writable. Image files
+     * are 0600 either way. */
+    if (created && (st.st_mode & 0777) != 0700 && chmod(dir, 0700) != 0) {
         store_fail(err, "set mode 0700 on", dir, errno);
         return NULL;
     }

@@ -143,7 +143,12 @@ static int resolve_inputs(call_state *cs, ig_request *req)
     return 0;
 }
 
-/* The pipeline proper; stops at the first failure (recorded in cs->err). */
+/* The pipeline proper; stops at the first failure (recorded in cs->err).
+ * Order: what needs nothing (arguments, rules, a pinned provider's fitness)
+ * comes before what reads inputs (files, URLs, decoding), which comes before
+ * routing. Routing stays last while no backend exists, so that input errors
+ * are still reported to a host with no provider configured; once the
+ * fallback layer computes candidates, "no candidate" moves to preflight. */
 static void run_pipeline(call_state *cs, const char *args_json)
 {
     ig_request req = {0};
@@ -160,6 +165,7 @@ static void run_pipeline(call_state *cs, const char *args_json)
     if (ig_schema_validate(ig_tool_schema(cs->inst->tools, index), args, &cs->err) ||
         ig_rules_build_request(ig_tool_at(index)->op, cs->tool, args,
                                &cs->inst->config, &req, cs->result, &cs->err) ||
+        ig_route_preflight(&cs->inst->config, &req, &cs->err) ||
         resolve_inputs(cs, &req) || ig_rules_check_inputs(&req, &cs->err) ||
         check_canceled(cs))
         goto done;
@@ -174,14 +180,21 @@ char *ig_tool_call(ig_instance *inst, ig_job *job, const char *tool,
                    const char *args_json, int *final_state)
 {
     double started = now_ms();
+    /* Secrets out first: messages below quote and clip what the caller sent,
+     * and nothing a caller pasted in should reach a provider either. */
+    char *clean_tool = ig_redact(inst->redactor, tool ? tool : "");
+    char *clean_args = args_json ? ig_redact(inst->redactor, args_json) : NULL;
     call_state cs = {
         .inst = inst,
         .job = job,
         .cancel = job ? ig_job_cancel_flag(job) : NULL,
-        .tool = tool ? tool : "",
+        .tool = clean_tool ? clean_tool : "",
     };
     cs.result = ig_result_new(cs.tool);
-    run_pipeline(&cs, args_json);
+    if (!clean_tool || (args_json && !clean_args))
+        ig_fail(&cs.err, IG_ERR_INTERNAL, NULL, "out of memory");
+    else
+        run_pipeline(&cs, clean_args);
 
     if (cs.err.code == IG_OK) {
         ig_result_set_ok(cs.result);
@@ -198,5 +211,7 @@ char *ig_tool_call(ig_instance *inst, ig_job *job, const char *tool,
     report(&cs, 1.0, "done", cs.err.code == IG_OK ? "succeeded" : "failed");
     char *text = ig_result_render(cs.result, inst->redactor);
     cJSON_Delete(cs.result);
+    free(clean_tool);
+    free(clean_args);
     return text;
 }
