@@ -1,8 +1,8 @@
 /* preferences.c - see preferences.h. */
-#include <stdio.h>
 #include "providers/preferences.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Names in a schema-checked array of provider ids -> ids. */
@@ -18,12 +18,11 @@ static void read_id_list(const cJSON *arr, int *ids, int *count)
     }
 }
 
-int ig_prefs_parse(const cJSON *obj, const char *field_prefix, ig_prefs *out,
-                   ig_error *err)
+void ig_prefs_parse(const cJSON *obj, ig_prefs *out)
 {
     memset(out, 0, sizeof *out);
     if (!obj)
-        return 0;
+        return;
     const cJSON *preferred = cJSON_GetObjectItemCaseSensitive(obj, "preferred");
     const cJSON *weights = cJSON_GetObjectItemCaseSensitive(obj, "weights");
     const cJSON *blocked = cJSON_GetObjectItemCaseSensitive(obj, "blocked");
@@ -50,16 +49,25 @@ int ig_prefs_parse(const cJSON *obj, const char *field_prefix, ig_prefs *out,
         for (int i = 0; i < n; i++)
             out->blocked[ids[i]] = true;
     }
-    for (int i = 0; i < out->n_preferred; i++) {
-        if (out->blocked[out->preferred[i]]) {
-            char field[128];
-            snprintf(field, sizeof field, "%spreferred[%d]", field_prefix, i);
-            ig_fail(err, IG_ERR_INVALID_ARGUMENT, field,
-                    "provider \"%s\" is both preferred and blocked",
-                    ig_provider(out->preferred[i])->name);
-            ig_error_hint(err, "Remove it from one of the two lists.");
-            return -1;
-        }
+}
+
+int ig_prefs_check(const ig_prefs *prefs, const char *field_prefix,
+                   bool blocked_elsewhere, ig_error *err)
+{
+    for (int i = 0; i < prefs->n_preferred; i++) {
+        if (!prefs->blocked[prefs->preferred[i]])
+            continue;
+        char field[128];
+        snprintf(field, sizeof field, "%spreferred[%d]", field_prefix, i);
+        ig_fail(err, IG_ERR_INVALID_ARGUMENT, field,
+                "provider \"%s\" is both preferred and blocked%s",
+                ig_provider(prefs->preferred[i])->name,
+                blocked_elsewhere ? " (blocked by the agent config)" : "");
+        ig_error_hint(err, blocked_elsewhere
+                               ? "Prefer another provider, or give your own "
+                                 "providerPreferences.blocked list."
+                               : "Remove it from one of the two lists.");
+        return -1;
     }
     return 0;
 }
@@ -82,22 +90,4 @@ void ig_prefs_merge(const ig_prefs *base, const ig_prefs *over, ig_prefs *out)
         memcpy(merged.blocked, over->blocked, sizeof merged.blocked);
     }
     *out = merged;
-}
-
-cJSON *ig_prefs_to_json(const ig_prefs *prefs)
-{
-    cJSON *obj = cJSON_CreateObject();
-    cJSON *preferred = cJSON_AddArrayToObject(obj, "preferred");
-    for (int i = 0; i < prefs->n_preferred; i++)
-        cJSON_AddItemToArray(preferred, cJSON_CreateString(
-                                            ig_provider(prefs->preferred[i])->name));
-    cJSON *weights = cJSON_AddObjectToObject(obj, "weights");
-    cJSON *blocked = cJSON_AddArrayToObject(obj, "blocked");
-    for (int i = 0; i < IG_PROVIDER_COUNT; i++) {
-        if (prefs->has_weight[i])
-            cJSON_AddNumberToObject(weights, ig_provider(i)->name, prefs->weight[i]);
-        if (prefs->blocked[i])
-            cJSON_AddItemToArray(blocked, cJSON_CreateString(ig_provider(i)->name));
-    }
-    return obj;
 }

@@ -25,18 +25,18 @@ typedef struct ig_prefs {
     bool blocked[IG_PROVIDER_COUNT];
 } ig_prefs;
 
-/*
- * Reads obj (borrowed; NULL = no preferences) into *out. The object was
- * already schema-checked; this still rejects, with field = prefix + key,
- * a provider both preferred and blocked. Returns 0 or -1 with err.
- */
-int ig_prefs_parse(const cJSON *obj, const char *field_prefix, ig_prefs *out,
-                   ig_error *err);
+/* Reads a schema-checked obj (borrowed; NULL = no preferences) into *out. */
+void ig_prefs_parse(const cJSON *obj, ig_prefs *out);
 
 /* out = base with every key present in over replacing base's. */
 void ig_prefs_merge(const ig_prefs *base, const ig_prefs *over, ig_prefs *out);
 
-/* Adds the merged preferences to a result object as JSON. */
-cJSON *ig_prefs_to_json(const ig_prefs *prefs);
+/*
+ * Refuses a provider that is both preferred and blocked, with field =
+ * field_prefix + "preferred[i]". blocked_elsewhere says the blocked list came
+ * from the agent config (for the message). Returns 0 or -1 with err.
+ */
+int ig_prefs_check(const ig_prefs *prefs, const char *field_prefix,
+                   bool blocked_elsewhere, ig_error *err);
 
 #endif

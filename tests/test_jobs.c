@@ -141,14 +141,6 @@ Test(jobs, close_with_unfinished_and_untaken_jobs)
     tc_close(inst); /* must not leak or hang: ASan and valgrind runs check */
 }
 
-Test(jobs, submit_after_intake_closed)
-{
-    ig_instance *inst = tc_open(NULL);
-    ig_jobs_close_intake(inst->jobs);
-    cr_expect_eq(ig_jobs_submit(inst->jobs, "generate_image", "{}"), AGENTOS_EXT_E_CLOSING);
-    tc_close(inst);
-}
-
 typedef struct worker_arg {
     ig_instance *inst;
     int failures;

@@ -162,3 +162,20 @@ Test(routing, pinned_provider_problems_are_found_before_fetching_inputs)
     ts_server_stop(server);
     free(body);
 }
+
+Test(routing, request_preferring_what_the_config_blocks)
+{
+    ig_error err;
+    ig_error_clear(&err);
+    ig_instance *inst = ig_instance_open(
+        "{\"imageGeneration\":{\"imageDir\":\"/tmp/ig-routing-images3\"},"
+        "\"providerPreferences\":{\"image\":{\"blocked\":[\"openai\"]}}}",
+        NULL, NULL, NULL, NULL, &err);
+    cr_assert(inst, "%s", err.message);
+    cJSON *r = tc_call(inst, "generate_image",
+                       "{\"prompt\":\"a\",\"providerPreferences\":{\"preferred\":[\"fal\",\"openai\"]}}");
+    tc_expect_error(r, "invalid_argument", "providerPreferences.preferred[1]",
+                    "both preferred and blocked", "agent config", NULL);
+    cJSON_Delete(r);
+    ig_instance_close(inst);
+}

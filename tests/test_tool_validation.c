@@ -300,6 +300,22 @@ Test(validation, width_beyond_4x)
            "invalid_argument", "width", "4x", "1024x768");
 }
 
+Test(validation, height_out_of_range_names_height)
+{
+    EXPECT(callf("upscale_image", "{\"image\":\"%s\",\"width\":512,\"height\":100}", png),
+           "invalid_argument", "height", "256x192");
+}
+
+Test(validation, absurd_single_dimension_does_not_overflow)
+{
+    tc_close(inst);
+    inst = tc_open(NULL);
+    char *tall = ti_write_png(dir, "tall.png", 64, 4096);
+    EXPECT(callf("upscale_image", "{\"image\":\"%s\",\"width\":16384}", tall),
+           "invalid_argument", "width", "16384x1048576");
+    free(tall);
+}
+
 Test(validation, width_smaller_than_source)
 {
     EXPECT(callf("upscale_image", "{\"image\":\"%s\",\"width\":100}", png),
@@ -429,5 +445,20 @@ Test(validation, inputs_are_described)
     cr_expect_eq(cJSON_GetObjectItem(input, "height")->valueint, 192);
     cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(input, "mimeType")), "image/png");
     cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(input, "source")), "path");
+    cJSON_Delete(r);
+}
+
+Test(validation, nested_urls_and_data_are_summarised)
+{
+    cJSON *r = callf("generate_image",
+                     "{\"prompt\":\"a\",\"n\":99,\"providerOptions\":{\"fal\":{\"lora\":"
+                     "\"https://user:pw@example.com/l.safetensors?token=abc\",\"init\":"
+                     "[\"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB\"]}}}");
+    char *text = cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "requested"));
+    cr_expect_null(strstr(text, "pw@"), "credentials echoed: %s", text);
+    cr_expect_null(strstr(text, "token=abc"), "query echoed: %s", text);
+    cr_expect_null(strstr(text, "iVBORw0KGgo"), "base64 echoed: %s", text);
+    cr_expect(strstr(text, "example.com/l.safetensors"), "URL lost entirely: %s", text);
+    cJSON_free(text);
     cJSON_Delete(r);
 }

@@ -94,7 +94,8 @@ int ig_config_load(const char *json, ig_config *out, ig_error *err)
 
     const cJSON *prefs = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(doc, "providerPreferences"), "image");
-    if (ig_prefs_parse(prefs, "providerPreferences.image.", &out->prefs, err) != 0)
+    ig_prefs_parse(prefs, &out->prefs);
+    if (ig_prefs_check(&out->prefs, "providerPreferences.image.", false, err) != 0)
         goto done;
 
     char dir[4096];

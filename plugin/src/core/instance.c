@@ -30,13 +30,11 @@ static char *job_canceled_result(void *ctx, const ig_job *job)
 
 static void job_finished(void *ctx, const ig_job *job, int final_state)
 {
-    static const char *const names[] = {"queued", "running", "succeeded", "failed",
-                                        "canceled"};
     cJSON *event = cJSON_CreateObject();
     cJSON_AddStringToObject(event, "type", "job.finished");
     cJSON_AddNumberToObject(event, "jobId", (double)ig_job_id(job));
     cJSON_AddStringToObject(event, "tool", ig_job_tool(job));
-    cJSON_AddStringToObject(event, "status", names[final_state]);
+    cJSON_AddStringToObject(event, "status", ig_job_state_name(final_state));
     ig_instance_event(ctx, event);
     cJSON_Delete(event);
 }

@@ -217,11 +217,9 @@ int64_t ig_jobs_submit(ig_jobs *jobs, const char *tool, const char *args)
     return rc;
 }
 
-void ig_jobs_close_intake(ig_jobs *jobs)
+const char *ig_job_state_name(int state)
 {
-    pthread_mutex_lock(&jobs->lock);
-    jobs->intake_closed = true;
-    pthread_mutex_unlock(&jobs->lock);
+    return state >= 0 && state <= AGENTOS_EXT_JOB_CANCELED ? state_names[state] : "unknown";
 }
 
 char *ig_jobs_poll_json(ig_jobs *jobs, int64_t id)

@@ -39,12 +39,12 @@ void ig_jobs_free(ig_jobs *jobs);
 /*
  * Queues a call (tool and args are copied). Returns the job id (> 0) or a
  * negative AGENTOS_EXT_E_* code: E_BUSY when max_live_jobs unfinished or
- * untaken jobs exist, E_CLOSING after ig_jobs_close_intake, E_NOMEM.
+ * untaken jobs exist, E_CLOSING once ig_jobs_free has begun, E_NOMEM.
  */
 int64_t ig_jobs_submit(ig_jobs *jobs, const char *tool, const char *args);
 
-/* Stops accepting new jobs (ig_jobs_submit then returns E_CLOSING). */
-void ig_jobs_close_intake(ig_jobs *jobs);
+/* "queued", "running", "succeeded", "failed" or "canceled". Static. */
+const char *ig_job_state_name(int state);
 
 /* Status JSON of a job (malloc'd; see agentos_ext_job_poll). */
 char *ig_jobs_poll_json(ig_jobs *jobs, int64_t id);

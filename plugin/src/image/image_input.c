@@ -47,22 +47,6 @@ void ig_image_clear(ig_image *img)
     memset(img, 0, sizeof *img);
 }
 
-static bool is_hex(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
-
-/* Exactly "img_" + 24 lowercase hex digits: anything else is a path. */
-static bool looks_like_id(const char *ref)
-{
-    if (strncmp(ref, "img_", 4) != 0 || strlen(ref) != IG_IMAGE_ID_LEN)
-        return false;
-    for (const char *p = ref + 4; *p; p++)
-        if (!is_hex(*p))
-            return false;
-    return true;
-}
-
 /* Length of a leading "scheme://" scheme (RFC 3986 syntax), or 0. */
 static size_t url_scheme_len(const char *ref)
 {
@@ -383,7 +367,7 @@ int ig_image_resolve(const char *ref, const char *field,
     }
     size_t scheme = url_scheme_len(ref);
     int rc;
-    if (looks_like_id(ref)) {
+    if (ig_image_id_valid(ref)) {
         char path[4096];
         out->kind = IG_INPUT_ID;
         rc = ig_store_find(store, ref, field, path, sizeof path, err);

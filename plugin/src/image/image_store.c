@@ -464,7 +464,7 @@ void ig_store_writer_abort(ig_store_writer *w)
 }
 
 /* "img_" followed by exactly 24 lowercase hex digits. */
-static bool valid_id(const char *id)
+bool ig_image_id_valid(const char *id)
 {
     if (!id || strncmp(id, "img_", 4) != 0 || strlen(id) != IG_IMAGE_ID_LEN)
         return false;
@@ -479,7 +479,7 @@ int ig_store_find(const ig_image_store *store, const char *id,
                   ig_error *err)
 {
     const char *f = field ? field : "image";
-    if (!valid_id(id)) {
+    if (!ig_image_id_valid(id)) {
         ig_fail(err, IG_ERR_IMAGE_NOT_FOUND, field,
                 "%s: \"%.64s\" is not a valid image id (expected \"img_\" "
                 "followed by 24 lowercase hex digits)", f, id ? id : "");

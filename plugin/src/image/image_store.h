@@ -14,6 +14,7 @@
 #ifndef IG_IMAGE_STORE_H
 #define IG_IMAGE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -83,6 +84,9 @@ int ig_store_writer_commit(ig_store_writer *w, const cJSON *meta,
                            ig_stored_image *out, ig_error *err);
 /* Removes the temp file and frees w. NULL is ignored. */
 void ig_store_writer_abort(ig_store_writer *w);
+
+/* True when id has the form of an image id: "img_" + 24 lowercase hex. */
+bool ig_image_id_valid(const char *id);
 
 /*
  * Finds a stored image by id ("img_" + 24 hex). Writes its path to path_out.

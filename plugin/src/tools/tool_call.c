@@ -89,19 +89,30 @@ static cJSON *parse_args(call_state *cs, const char *text)
     return args;
 }
 
-/* The caller's arguments for the result, with image data cut to a summary. */
+/* Replaces, at any depth, every string that is a data: URL or a URL with a
+ * summary (base64 cut to its size, credentials and query strings dropped). */
+static void summarise_refs(cJSON *node)
+{
+    for (cJSON *it = node->child; it; it = it->next) {
+        if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
+            summarise_refs(it);
+            continue;
+        }
+        const char *text = cJSON_GetStringValue(it);
+        if (!text || (strncmp(text, "data:", 5) && !strstr(text, "://")))
+            continue;
+        char summary[512];
+        ig_image_ref_summary(text, summary, sizeof summary);
+        cJSON_SetValuestring(it, summary);
+    }
+}
+
+/* The caller's arguments for the result, without bulk data or credentials. */
 static cJSON *requested_echo(const cJSON *args)
 {
     cJSON *echo = cJSON_Duplicate(args, true);
-    for (int role = 0; role < IG_ROLE_COUNT; role++) {
-        const char *field = ig_image_role_field(role);
-        const char *ref = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(echo, field));
-        if (!ref)
-            continue;
-        char summary[512];
-        ig_image_ref_summary(ref, summary, sizeof summary);
-        cJSON_ReplaceItemInObjectCaseSensitive(echo, field, cJSON_CreateString(summary));
-    }
+    if (echo)
+        summarise_refs(echo);
     return echo;
 }
 

@@ -77,10 +77,11 @@ static int read_routing(const cJSON *args, const ig_config *config,
                         ig_request *req, ig_error *err)
 {
     ig_prefs own;
-    if (ig_prefs_parse(cJSON_GetObjectItemCaseSensitive(args, "providerPreferences"),
-                       "providerPreferences.", &own, err) != 0)
-        return -1;
+    ig_prefs_parse(cJSON_GetObjectItemCaseSensitive(args, "providerPreferences"), &own);
     ig_prefs_merge(&config->prefs, &own, &req->prefs);
+    /* Checked after the merge: the request may prefer what the config blocks. */
+    if (ig_prefs_check(&req->prefs, "providerPreferences.", !own.has_blocked, err) != 0)
+        return -1;
 
     req->pinned_provider = ig_provider_find(ig_arg_string(args, "provider"));
     if (req->pinned_provider >= 0 && req->prefs.blocked[req->pinned_provider]) {

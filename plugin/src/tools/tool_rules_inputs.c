@@ -1,6 +1,7 @@
 /* tool_rules_inputs.c - the rules that need decoded input sizes (see
  * tool_rules.h): mask size, outpaint canvas, upscale target. */
 #include <math.h>
+#include <stdbool.h>
 
 #include "tools/tool_rules.h"
 
@@ -72,19 +73,22 @@ static int upscale_target(ig_request *req, ig_error *err)
         req->target_width = w * req->scale;
         req->target_height = h * req->scale;
     } else {
-        /* A single dimension keeps the aspect ratio. */
-        if (!req->target_height)
-            req->target_height = (int)lround((double)req->target_width * h / w);
-        if (!req->target_width)
-            req->target_width = (int)lround((double)req->target_height * w / h);
-        const char *field = req->target_width < w || req->target_width > 4 * w ? "width"
-                                                                            : "height";
-        if (req->target_width < w || req->target_height < h ||
-            req->target_width > 4 * w || req->target_height > 4 * h)
+        /* A single dimension keeps the aspect ratio; derive it in double so
+         * an absurd target cannot overflow before it is refused. */
+        double tw = req->target_width, th = req->target_height;
+        if (!th)
+            th = round(tw * h / w);
+        if (!tw)
+            tw = round(th * w / h);
+        bool width_bad = tw < w || tw > 4.0 * w;
+        const char *field = req->target_width && (width_bad || !req->target_height)
+                                ? "width" : "height";
+        if (tw < w || th < h || tw > 4.0 * w || th > 4.0 * h)
             return ig_fail(err, IG_ERR_INVALID_ARGUMENT, field,
-                           "target %dx%d must be between the image's size %dx%d "
-                           "and 4x it (%dx%d)", req->target_width,
-                           req->target_height, w, h, 4 * w, 4 * h);
+                           "target %.0fx%.0f must be between the image's size %dx%d "
+                           "and 4x it (%dx%d)", tw, th, w, h, 4 * w, 4 * h);
+        req->target_width = (int)tw;
+        req->target_height = (int)th;
         bool within_2x = req->target_width <= 2 * w && req->target_height <= 2 * h;
         req->scale = within_2x ? 2 : 4;
     }
