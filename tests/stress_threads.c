@@ -9,7 +9,6 @@
  * callbacks arriving on worker threads. Exit 0 = every result was right.
  */
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -20,24 +19,12 @@
 #include <unistd.h>
 
 #include "agentos_ext.h"
+#include "support/abi_binding.h"
 
 #define THREADS 6
 #define ROUNDS 25
 
-static struct {
-    uint32_t (*abi_version)(void);
-    agentos_ext *(*open)(const char *, agentos_ext_log_fn, agentos_ext_progress_fn,
-                         agentos_ext_event_fn, void *, char *, uint32_t);
-    char *(*list_tools)(agentos_ext *);
-    char *(*call)(agentos_ext *, const char *, const char *);
-    int64_t (*submit)(agentos_ext *, const char *, const char *, char *, uint32_t);
-    char *(*job_poll)(agentos_ext *, int64_t);
-    int32_t (*job_wait)(agentos_ext *, int64_t, uint32_t);
-    char *(*job_result)(agentos_ext *, int64_t);
-    int32_t (*job_cancel)(agentos_ext *, int64_t);
-    void (*free_text)(char *);
-    void (*close)(agentos_ext *);
-} abi;
+static ta_abi abi;
 
 static atomic_int callbacks, failures;
 
@@ -65,7 +52,7 @@ static void expect(char *text, const char *want, const char *what)
         fprintf(stderr, "%s: expected %s in %s\n", what, want, text ? text : "(null)");
         atomic_fetch_add(&failures, 1);
     }
-    abi.free_text(text);
+    abi.free(text);
 }
 
 static void *worker(void *arg)
@@ -99,33 +86,6 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* Resolves every ABI function from the module; exits on a missing one. */
-static void bind_abi(const char *path)
-{
-    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        fprintf(stderr, "dlopen: %s\n", dlerror());
-        exit(2);
-    }
-#define BIND(field, name)                                                      \
-    if (!(*(void **)&abi.field = dlsym(lib, name))) {                          \
-        fprintf(stderr, "missing %s\n", name);                                 \
-        exit(2);                                                               \
-    }
-    BIND(abi_version, "agentos_ext_abi_version");
-    BIND(open, "agentos_ext_open");
-    BIND(list_tools, "agentos_ext_list_tools");
-    BIND(call, "agentos_ext_call");
-    BIND(submit, "agentos_ext_submit");
-    BIND(job_poll, "agentos_ext_job_poll");
-    BIND(job_wait, "agentos_ext_job_wait");
-    BIND(job_result, "agentos_ext_job_result");
-    BIND(job_cancel, "agentos_ext_job_cancel");
-    BIND(free_text, "agentos_ext_free");
-    BIND(close, "agentos_ext_close");
-#undef BIND
-}
-
 /* A loopback listener that never answers (see tests/support/test_util.h). */
 static int listen_forever(void)
 {
@@ -148,7 +108,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: stress_threads MODULE.so\n");
         return 2;
     }
-    bind_abi(argv[1]);
+    char load_err[512];
+    if (ta_abi_load(argv[1], &abi, load_err, sizeof load_err) != 0) {
+        fprintf(stderr, "%s\n", load_err);
+        return 2;
+    }
     if (abi.abi_version() != AGENTOS_EXT_ABI_VERSION)
         return 2;
     int listener = listen_forever();

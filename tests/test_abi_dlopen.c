@@ -19,39 +19,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "support/abi_binding.h"
 #include "support/test_util.h"
 
 #define SO_PATH IG_TEST_STAGE_DIR "/libimage-generation.so"
 #define MANIFEST_PATH IG_TEST_STAGE_DIR "/image-generation.ext.json"
 
 /* The ABI, as function pointers filled by dlsym. */
-static struct {
-    void *handle;
-    uint32_t (*abi_version)(void);
-    const char *(*info)(void);
-    agentos_ext *(*open)(const char *, agentos_ext_log_fn, agentos_ext_progress_fn,
-                         agentos_ext_event_fn, void *, char *, uint32_t);
-    char *(*list_tools)(agentos_ext *);
-    char *(*call)(agentos_ext *, const char *, const char *);
-    int64_t (*submit)(agentos_ext *, const char *, const char *, char *, uint32_t);
-    char *(*job_poll)(agentos_ext *, int64_t);
-    int32_t (*job_wait)(agentos_ext *, int64_t, uint32_t);
-    char *(*job_result)(agentos_ext *, int64_t);
-    int32_t (*job_cancel)(agentos_ext *, int64_t);
-    void (*free)(char *);
-    void (*close)(agentos_ext *);
-} abi;
+static ta_abi abi;
 
 static char *image_dir;
-
-/* dlsym into a function pointer of any type (memcpy avoids the
- * object-to-function pointer cast). */
-#define BIND(field, name)                                                    \
-    do {                                                                     \
-        void *sym_ = dlsym(abi.handle, name);                                \
-        cr_assert(sym_ != NULL, "symbol %s missing from %s", name, SO_PATH); \
-        memcpy(&abi.field, &sym_, sizeof sym_);                              \
-    } while (0)
 
 static const char *const provider_env[] = {
     "OPENAI_API_KEY", "STABILITY_API_KEY", "BFL_API_KEY", "FAL_API_KEY",
@@ -65,20 +42,8 @@ static void setup(void)
         unsetenv(provider_env[i]);
     image_dir = tu_make_temp_dir("ig-abi");
     setenv("AGENTOS_IMAGE_DIR", image_dir, 1);
-    abi.handle = dlopen(SO_PATH, RTLD_NOW | RTLD_LOCAL);
-    cr_assert(abi.handle != NULL, "dlopen: %s", dlerror());
-    BIND(abi_version, "agentos_ext_abi_version");
-    BIND(info, "agentos_ext_info");
-    BIND(open, "agentos_ext_open");
-    BIND(list_tools, "agentos_ext_list_tools");
-    BIND(call, "agentos_ext_call");
-    BIND(submit, "agentos_ext_submit");
-    BIND(job_poll, "agentos_ext_job_poll");
-    BIND(job_wait, "agentos_ext_job_wait");
-    BIND(job_result, "agentos_ext_job_result");
-    BIND(job_cancel, "agentos_ext_job_cancel");
-    BIND(free, "agentos_ext_free");
-    BIND(close, "agentos_ext_close");
+    char err[512];
+    cr_assert_eq(ta_abi_load(SO_PATH, &abi, err, sizeof err), 0, "%s", err);
 }
 
 static void teardown(void)
@@ -654,21 +619,17 @@ Test(abi, concurrent_calls_from_eight_threads)
  * (-z nodelete), so the log handler it registered is still valid. */
 Test(unload, dlclose_leaves_the_library_mapped)
 {
-    void *lib = dlopen(SO_PATH, RTLD_NOW | RTLD_LOCAL);
-    cr_assert(lib, "%s", dlerror());
-    agentos_ext *(*open_fn)(const char *, agentos_ext_log_fn, agentos_ext_progress_fn,
-                            agentos_ext_event_fn, void *, char *, uint32_t);
-    void (*close_fn)(agentos_ext *);
-    *(void **)&open_fn = dlsym(lib, "agentos_ext_open");
-    *(void **)&close_fn = dlsym(lib, "agentos_ext_close");
+    ta_abi own;
+    char load_err[512];
+    cr_assert_eq(ta_abi_load(SO_PATH, &own, load_err, sizeof load_err), 0, "%s", load_err);
     char *dir = tu_make_temp_dir("ig-unload");
     char config[512];
     snprintf(config, sizeof config, "{\"imageGeneration\":{\"imageDir\":\"%s\"}}", dir);
     char err[256] = "";
-    agentos_ext *ext = open_fn(config, NULL, NULL, NULL, NULL, err, sizeof err);
+    agentos_ext *ext = own.open(config, NULL, NULL, NULL, NULL, err, sizeof err);
     cr_assert(ext, "%s", err);
-    close_fn(ext);
-    cr_assert_eq(dlclose(lib), 0);
+    own.close(ext);
+    cr_assert_eq(dlclose(own.handle), 0);
 
     size_t size = 0;
     char *maps = tu_read_file("/proc/self/maps", &size);
