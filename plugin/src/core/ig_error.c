@@ -20,6 +20,10 @@ static const char *const code_names[IG_ERR__COUNT] = {
     [IG_ERR_STORE_FAILED] = "image_store_failed",
     [IG_ERR_CANCELED] = "canceled",
     [IG_ERR_INTERNAL] = "internal_error",
+    [IG_ERR_PROVIDER_TIMEOUT] = "provider_timeout",
+    [IG_ERR_PROVIDER_NETWORK] = "provider_network_error",
+    [IG_ERR_PROVIDER_RESPONSE_TOO_LARGE] = "provider_response_too_large",
+    [IG_ERR_PROVIDER_BAD_RESPONSE] = "provider_bad_response",
 };
 
 const char *ig_error_code_name(ig_error_code code)

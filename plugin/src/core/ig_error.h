@@ -27,6 +27,10 @@ typedef enum ig_error_code {
     IG_ERR_STORE_FAILED,        /* image directory not writable */
     IG_ERR_CANCELED,            /* the job was cancelled */
     IG_ERR_INTERNAL,            /* a bug or out of memory */
+    IG_ERR_PROVIDER_TIMEOUT,    /* a provider did not answer in time */
+    IG_ERR_PROVIDER_NETWORK,    /* DNS, connect, reset, TLS or truncated body */
+    IG_ERR_PROVIDER_RESPONSE_TOO_LARGE, /* response over the size cap */
+    IG_ERR_PROVIDER_BAD_RESPONSE, /* malformed JSON/base64/image from a provider */
     IG_ERR__COUNT
 } ig_error_code;
 
