@@ -24,6 +24,13 @@ static const char *const code_names[IG_ERR__COUNT] = {
     [IG_ERR_PROVIDER_NETWORK] = "provider_network_error",
     [IG_ERR_PROVIDER_RESPONSE_TOO_LARGE] = "provider_response_too_large",
     [IG_ERR_PROVIDER_BAD_RESPONSE] = "provider_bad_response",
+    [IG_ERR_PROVIDER_AUTH] = "provider_auth_failed",
+    [IG_ERR_PROVIDER_QUOTA] = "provider_quota_exhausted",
+    [IG_ERR_PROVIDER_RATE_LIMITED] = "provider_rate_limited",
+    [IG_ERR_PROVIDER_PROMPT_REFUSED] = "prompt_refused",
+    [IG_ERR_PROVIDER_OUTPUT_REFUSED] = "output_refused",
+    [IG_ERR_PROVIDER_INVALID_REQUEST] = "provider_invalid_request",
+    [IG_ERR_PROVIDER_ERROR] = "provider_error",
 };
 
 const char *ig_error_code_name(ig_error_code code)

@@ -31,12 +31,21 @@ typedef enum ig_error_code {
     IG_ERR_PROVIDER_NETWORK,    /* DNS, connect, reset, TLS or truncated body */
     IG_ERR_PROVIDER_RESPONSE_TOO_LARGE, /* response over the size cap */
     IG_ERR_PROVIDER_BAD_RESPONSE, /* malformed JSON/base64/image from a provider */
+    IG_ERR_PROVIDER_AUTH,       /* key missing, wrong or without permission */
+    IG_ERR_PROVIDER_QUOTA,      /* credits or quota exhausted */
+    IG_ERR_PROVIDER_RATE_LIMITED, /* 429: slow down (retry_after_s says how long) */
+    IG_ERR_PROVIDER_PROMPT_REFUSED, /* moderation refused the prompt or inputs */
+    IG_ERR_PROVIDER_OUTPUT_REFUSED, /* moderation refused the generated image */
+    IG_ERR_PROVIDER_INVALID_REQUEST, /* the provider rejected the request as invalid */
+    IG_ERR_PROVIDER_ERROR,      /* 5xx or another server-side failure */
     IG_ERR__COUNT
 } ig_error_code;
 
 typedef struct ig_error {
     ig_error_code code;
     bool retryable;
+    double retry_after_s;  /* provider's Retry-After when known, else 0 */
+    long http_status;      /* provider's HTTP status when one answered, else 0 */
     char field[128];   /* argument path like "outpaint.left", or "" */
     char message[768]; /* what was wrong and what is allowed */
     char hint[512];    /* what to do next, or "" */

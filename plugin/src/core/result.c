@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "image/image_store.h"
+
 cJSON *ig_result_new(const char *tool)
 {
     cJSON *r = cJSON_CreateObject();
@@ -53,6 +55,10 @@ void ig_result_set_error(cJSON *result, const ig_error *err)
     else
         cJSON_AddNullToObject(e, "field");
     cJSON_AddBoolToObject(e, "retryable", err->retryable);
+    if (err->retry_after_s > 0)
+        cJSON_AddNumberToObject(e, "retryAfterSeconds", err->retry_after_s);
+    if (err->http_status > 0)
+        cJSON_AddNumberToObject(e, "httpStatus", (double)err->http_status);
     cJSON_AddStringToObject(e, "hint", err->hint);
     ig_result_put(result, "error", e);
     ig_result_put(result, "ok", cJSON_CreateFalse());
@@ -100,4 +106,17 @@ char *ig_result_error_text(const char *tool, const ig_error *err,
     char *text = ig_result_render(r, redactor);
     cJSON_Delete(r);
     return text;
+}
+
+void ig_result_add_image(cJSON *result, const ig_stored_image *image)
+{
+    cJSON *img = cJSON_CreateObject();
+    cJSON_AddStringToObject(img, "id", image->id);
+    cJSON_AddStringToObject(img, "path", image->path);
+    cJSON_AddStringToObject(img, "mimeType", image->mime_type);
+    cJSON_AddNumberToObject(img, "width", image->width);
+    cJSON_AddNumberToObject(img, "height", image->height);
+    cJSON_AddNumberToObject(img, "bytes", (double)image->bytes);
+    cJSON_AddStringToObject(img, "sha256", image->sha256);
+    cJSON_AddItemToArray(ig_result_get(result, "images"), img);
 }

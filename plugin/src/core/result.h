@@ -39,6 +39,11 @@ void ig_result_put(cJSON *result, const char *key, cJSON *item);
 /* Borrowed pointer to a key's value (e.g. "attempts", "warnings"). */
 cJSON *ig_result_get(cJSON *result, const char *key);
 
+/* Appends a stored image {id, path, mimeType, width, height, bytes, sha256}
+ * to "images". */
+struct ig_stored_image;
+void ig_result_add_image(cJSON *result, const struct ig_stored_image *image);
+
 /* Compact JSON text with secrets redacted (malloc'd; NULL if out of memory). */
 char *ig_result_render(const cJSON *result, const ig_redactor *redactor);
 

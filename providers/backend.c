@@ -1,0 +1,44 @@
+/* backend.c - helpers shared by every backend (see backend.h). */
+#include "providers/backend.h"
+
+#include <string.h>
+
+const ig_model_caps *ig_backend_model(const ig_backend *backend, const char *model)
+{
+    for (const ig_model_caps *m = backend->models; model && m->model; m++)
+        if (!strcmp(m->model, model))
+            return m;
+    return NULL;
+}
+
+void ig_backend_http_error(const char *provider, long status, double retry_after_s,
+                           const char *message, ig_error *err)
+{
+    ig_error_code code;
+    bool retryable = false;
+    const char *hint;
+    if (status == 401 || status == 403) {
+        code = IG_ERR_PROVIDER_AUTH;
+        hint = "Check the provider's API key and that it has access to this model.";
+    } else if (status == 402) {
+        code = IG_ERR_PROVIDER_QUOTA;
+        hint = "The account has no credits left; top it up or use another provider.";
+    } else if (status == 429) {
+        code = IG_ERR_PROVIDER_RATE_LIMITED;
+        retryable = true;
+        hint = "Wait before retrying (see retryAfterSeconds), or use another provider.";
+    } else if (status == 408 || status >= 500) {
+        code = IG_ERR_PROVIDER_ERROR;
+        retryable = true;
+        hint = "The provider failed on its side; retry shortly or use another provider.";
+    } else {
+        code = IG_ERR_PROVIDER_INVALID_REQUEST;
+        hint = "The provider rejected the request; fix what its message names.";
+    }
+    ig_fail(err, code, NULL, "%s answered HTTP %ld: %s", provider, status,
+            message && *message ? message : "(no message)");
+    ig_error_hint(err, "%s", hint);
+    err->retryable = retryable;
+    err->http_status = status;
+    err->retry_after_s = retry_after_s > 0 ? retry_after_s : 0;
+}

@@ -1,0 +1,70 @@
+/*
+ * backend.h - the interface every provider backend implements.
+ *
+ * A backend is a static table: its provider id, its models' capabilities
+ * (model_caps.h), the default model per operation, and one run function
+ * that performs a negotiated request and fills the result. Backends never
+ * read the environment or the config themselves: everything they need
+ * arrives in ig_backend_ctx, so tests point them at loopback emulators.
+ * Backends are stateless; run may be called from any thread concurrently.
+ */
+#ifndef IG_BACKEND_H
+#define IG_BACKEND_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "core/ig_error.h"
+#include "image/image_store.h"
+#include "providers/image_request.h"
+#include "providers/model_caps.h"
+#include "providers/negotiate.h"
+#include "providers/transport/http_client.h"
+
+typedef struct cJSON cJSON;
+
+/* What a backend may use during one run. All borrowed for the run. */
+typedef struct ig_backend_ctx {
+    ig_http *http;
+    ig_image_store *store;
+    const char *api_key;      /* never logged nor put in any message */
+    const char *base_url;     /* without a trailing slash */
+    const atomic_bool *cancel;
+    /* Progress of this run, 0..1 within the provider stage. May be NULL. */
+    void (*progress)(void *progress_ctx, double fraction, const char *message);
+    void *progress_ctx;
+} ig_backend_ctx;
+
+typedef struct ig_backend {
+    ig_provider_id provider;
+    const char *default_base_url;
+    const ig_model_caps *models; /* terminated by an entry whose model is NULL */
+    /* Default model for an operation, or NULL when the provider cannot do it. */
+    const char *(*default_model)(ig_operation op, const ig_request *req);
+    /*
+     * Performs req as negotiated in applied. On success, appends each stored
+     * image to result's "images" (ig_result_add_image), and may set
+     * "revisedPrompt" or add warnings; returns 0. On failure returns -1 with
+     * err classified (IG_ERR_PROVIDER_*), retryable and http_status set, and
+     * a message that never contains the key. Images already stored before a
+     * failure stay in the result: nothing a provider returned is lost.
+     */
+    int (*run)(const ig_backend_ctx *ctx, const ig_request *req,
+               const ig_applied *applied, cJSON *result, ig_error *err);
+} ig_backend;
+
+/* The capabilities of model in backend, or NULL when it does not list it. */
+const ig_model_caps *ig_backend_model(const ig_backend *backend, const char *model);
+
+/*
+ * Classifies a provider's HTTP failure from its status: 400/404/413/422 ->
+ * invalid request, 401/403 -> auth, 402 -> quota, 408/5xx -> provider error
+ * (retryable), 429 -> rate limited (retryable, retry_after_s kept).
+ * Backends call it, then refine with their own error codes (moderation,
+ * quota inside a 429, ...). message is the provider's own text (redacted by
+ * the caller's redactor before it reaches a result).
+ */
+void ig_backend_http_error(const char *provider, long status, double retry_after_s,
+                           const char *message, ig_error *err);
+
+#endif
