@@ -1,6 +1,7 @@
 /* backend.c - helpers shared by every backend (see backend.h). */
 #include "providers/backend.h"
 
+#include <cjson/cJSON.h>
 #include <string.h>
 
 const ig_model_caps *ig_backend_model(const ig_backend *backend, const char *model)
@@ -41,4 +42,29 @@ void ig_backend_http_error(const char *provider, long status, double retry_after
     err->retryable = retryable;
     err->http_status = status;
     err->retry_after_s = retry_after_s > 0 ? retry_after_s : 0;
+}
+
+cJSON *ig_backend_image_meta(const ig_request *req, const char *provider,
+                             const char *model, const char *revised_prompt)
+{
+    static const char *const modes[] = {NULL, "img2img", "inpaint", "outpaint"};
+    cJSON *meta = cJSON_CreateObject();
+    cJSON_AddStringToObject(meta, "tool", req->tool);
+    if (req->prompt)
+        cJSON_AddStringToObject(meta, "prompt", req->prompt);
+    if (revised_prompt)
+        cJSON_AddStringToObject(meta, "revisedPrompt", revised_prompt);
+    if (req->negative_prompt)
+        cJSON_AddStringToObject(meta, "negativePrompt", req->negative_prompt);
+    cJSON_AddStringToObject(meta, "provider", provider);
+    cJSON_AddStringToObject(meta, "model", model);
+    if (req->has_seed)
+        cJSON_AddNumberToObject(meta, "seed", req->seed);
+    if (req->op == IG_OP_EDIT && modes[req->mode])
+        cJSON_AddStringToObject(meta, "mode", modes[req->mode]);
+    cJSON *parents = cJSON_AddArrayToObject(meta, "parents");
+    for (int role = 0; role < IG_ROLE_COUNT; role++)
+        if (req->images[role].data)
+            cJSON_AddItemToArray(parents, cJSON_CreateString(req->images[role].id));
+    return meta;
 }

@@ -53,6 +53,14 @@ typedef struct ig_backend {
                const ig_applied *applied, cJSON *result, ig_error *err);
 } ig_backend;
 
+/*
+ * The sidecar metadata of an image a backend stores: tool, prompt,
+ * revisedPrompt, negativePrompt, provider, model, seed, parents (ids of the
+ * inputs), mode. Caller deletes.
+ */
+cJSON *ig_backend_image_meta(const ig_request *req, const char *provider,
+                             const char *model, const char *revised_prompt);
+
 /* The capabilities of model in backend, or NULL when it does not list it. */
 const ig_model_caps *ig_backend_model(const ig_backend *backend, const char *model);
 

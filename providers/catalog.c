@@ -14,23 +14,23 @@
 /* Order = default priority order when nothing else decides. */
 static const ig_provider_info providers[IG_PROVIDER_COUNT] = {
     {IG_PROVIDER_OPENAI, "openai", "OpenAI", "OPENAI_API_KEY",
-     "OPENAI_BASE_URL", true, OPS(GEN | EDIT | VARIATE), false},
+     "OPENAI_BASE_URL", true, OPS(GEN | EDIT | VARIATE)},
     {IG_PROVIDER_STABILITY, "stability", "Stability AI", "STABILITY_API_KEY",
-     "STABILITY_BASE_URL", true, OPS(GEN | EDIT | UPSCALE | STYLE), false},
+     "STABILITY_BASE_URL", true, OPS(GEN | EDIT | UPSCALE | STYLE)},
     {IG_PROVIDER_BFL, "bfl", "Black Forest Labs", "BFL_API_KEY",
-     "BFL_BASE_URL", true, OPS(GEN | EDIT | STYLE), false},
+     "BFL_BASE_URL", true, OPS(GEN | EDIT | STYLE)},
     {IG_PROVIDER_FAL, "fal", "fal", "FAL_API_KEY", "FAL_BASE_URL", true,
-     OPS(GEN | EDIT | UPSCALE | STYLE), false},
+     OPS(GEN | EDIT | UPSCALE | STYLE)},
     {IG_PROVIDER_REPLICATE, "replicate", "Replicate", "REPLICATE_API_TOKEN",
-     "REPLICATE_BASE_URL", true, OPS(GEN | EDIT | UPSCALE | STYLE), false},
+     "REPLICATE_BASE_URL", true, OPS(GEN | EDIT | UPSCALE | STYLE)},
     {IG_PROVIDER_OPENROUTER, "openrouter", "OpenRouter", "OPENROUTER_API_KEY",
-     "OPENROUTER_BASE_URL", true, OPS(GEN | EDIT), false},
+     "OPENROUTER_BASE_URL", true, OPS(GEN | EDIT)},
     {IG_PROVIDER_SD_LOCAL, "stable-diffusion-local", "Local Stable Diffusion",
      NULL, "STABLE_DIFFUSION_LOCAL_BASE_URL", false,
-     OPS(GEN | EDIT | UPSCALE), false},
+     OPS(GEN | EDIT | UPSCALE)},
     /* The embedded CPU provider; its operations arrive with its backend. */
     {IG_PROVIDER_LOCAL, "local", "Embedded offline provider", NULL, NULL,
-     false, OPS(0), false},
+     false, OPS(0)},
 };
 
 static const char *const operation_names[IG_OP_COUNT] = {

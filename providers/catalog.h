@@ -3,7 +3,7 @@
  *
  * One row per provider: its id (as used in tool arguments and config), the
  * environment variables that configure it, and the operations its real API
- * offers. Whether a backend is compiled in is separate (has_backend): the
+ * offers. Whether a backend is compiled in is separate (backends.h): the
  * provider issues add backends one by one. Immutable; any thread.
  */
 #ifndef IG_CATALOG_H
@@ -43,7 +43,6 @@ typedef struct ig_provider_info {
     const char *base_url_env;  /* env var overriding its base URL, or NULL */
     bool needs_key;            /* configured by key (else by base URL / always) */
     unsigned operations;       /* IG_OP_BIT()s its API offers */
-    bool has_backend;          /* a backend is compiled into this build */
 } ig_provider_info;
 
 /* Row for id; id must be < IG_PROVIDER_COUNT. */

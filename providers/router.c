@@ -1,6 +1,8 @@
 /* router.c - see router.h. */
 #include "providers/router.h"
 
+#include "providers/backends.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -63,7 +65,7 @@ int ig_route_preflight(const ig_config *config, const ig_request *req,
                       setting_of(id), name);
         return -1;
     }
-    if (ig_provider(id)->has_backend)
+    if (ig_backend_for(id))
         return 0;
     ig_fail(err, IG_ERR_PROVIDER_UNAVAILABLE, "provider",
             "provider \"%s\" is configured, but this build has no %s backend yet",
@@ -73,8 +75,10 @@ int ig_route_preflight(const ig_config *config, const ig_request *req,
     return -1;
 }
 
-int ig_route(const ig_config *config, const ig_request *req, ig_error *err)
+int ig_route(const ig_config *config, const ig_request *req, int *provider,
+             ig_error *err)
 {
+    *provider = req->pinned_provider;
     if (req->pinned_provider >= 0)
         return ig_route_preflight(config, req, err);
 
@@ -83,8 +87,11 @@ int ig_route(const ig_config *config, const ig_request *req, ig_error *err)
         if (!offers(id, req->op) || req->prefs.blocked[id] ||
             !ig_provider_configured(config, id))
             continue;
-        if (ig_provider(id)->has_backend)
-            return 0; /* the fallback layer takes over from here */
+        if (ig_backend_for(id)) {
+            *provider = id; /* first capable one in default order; the
+                             * fallback layer will rank them properly */
+            return 0;
+        }
         size_t len = strlen(configured);
         snprintf(configured + len, sizeof configured - len, "%s%s",
                  len ? ", " : "", ig_provider(id)->name);

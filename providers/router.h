@@ -24,14 +24,16 @@ int ig_route_preflight(const ig_config *config, const ig_request *req,
                        ig_error *err);
 
 /*
- * Routes req. On success returns 0 (once backends exist). Today every path
- * ends in -1 with err: IG_ERR_NO_PROVIDER (nothing configured for the
- * operation: the hint names the env vars of the providers that offer it),
- * IG_ERR_PROVIDER_UNAVAILABLE (configured, but blocked or without a backend
+ * Chooses the provider for req: the pinned one, else the first configured,
+ * unblocked provider with a backend that offers the operation. Returns 0
+ * with *provider set, or -1 with err: IG_ERR_NO_PROVIDER (nothing configured
+ * for the operation: the hint names the env vars of the providers that
+ * offer it), IG_ERR_PROVIDER_UNAVAILABLE (configured, but without a backend
  * in this build), IG_ERR_INVALID_ARGUMENT (the pinned provider cannot do
  * the operation).
  */
-int ig_route(const ig_config *config, const ig_request *req, ig_error *err);
+int ig_route(const ig_config *config, const ig_request *req, int *provider,
+             ig_error *err);
 
 /* True when provider id has a key or base URL from env or config. */
 bool ig_provider_configured(const ig_config *config, ig_provider_id id);

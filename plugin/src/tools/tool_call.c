@@ -181,7 +181,8 @@ static void run_pipeline(call_state *cs, const char *args_json)
         check_canceled(cs))
         goto done;
     report(cs, 0.5, "routing", "choosing a provider");
-    ig_route(&cs->inst->config, &req, &cs->err);
+    int provider = -1;
+    ig_route(&cs->inst->config, &req, &provider, &cs->err);
 done:
     ig_request_clear(&req);
     cJSON_Delete(args);
