@@ -420,7 +420,7 @@ Test(abi, cancel_a_running_job)
     cr_assert_eq(abi.job_wait(ext, id, 20000), AGENTOS_EXT_JOB_CANCELED);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    cr_expect(took < 5.0, "cancel took %.1f s to interrupt the transfer", took);
+    cr_expect(took < 15.0, "cancel took %.1f s to interrupt the transfer", took);
 
     char *s = poll_status(ext, id);
     cr_expect_str_eq(s, "canceled");

@@ -13,6 +13,9 @@
 #include "tools/tool_call.h"
 
 #define ENV_KEY "sk-env-secret-7f3a9c2e1d"
+/* Nothing listens on the discard port: provider calls fail at once, on
+ * loopback, and their error text is checked for the key too. */
+#define CLOSED_PORT_URL "http://127.0.0.1:9/v1"
 #define CONFIG_KEY "cfg-secret-88b1c0ffee"
 
 static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -56,6 +59,7 @@ Test(redaction, redactor_replaces_every_occurrence)
 Test(redaction, secrets_never_leave_the_extension)
 {
     setenv("OPENAI_API_KEY", ENV_KEY, 1);
+    setenv("OPENAI_BASE_URL", CLOSED_PORT_URL, 1);
     ig_error err;
     ig_error_clear(&err);
     ig_instance *inst = ig_instance_open(
@@ -125,6 +129,7 @@ static void on_json_pieces(void *ud, const char *json)
 Test(redaction, secrets_cut_by_messages_do_not_leak_in_pieces)
 {
     setenv("OPENAI_API_KEY", LONG_KEY, 1);
+    setenv("OPENAI_BASE_URL", CLOSED_PORT_URL, 1);
     ig_error err;
     ig_error_clear(&err);
     ig_instance *inst = ig_instance_open(

@@ -8,11 +8,11 @@
  * rebinding nor redirects can reach a private address.
  */
 #include "providers/transport/http_fetch.h"
+#include "providers/transport/curl_common.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,14 +38,6 @@ typedef struct fetch_ctx {
     bool canceled;
     char refused[160];    /* "127.0.0.1 (loopback address)" when refused */
 } fetch_ctx;
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
-
-static void curl_init_once(void)
-{
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 const char *ig_user_agent(void)
 {
@@ -456,8 +448,7 @@ int ig_http_fetch(const char *url, const ig_fetch_opts *opts,
         ig_error_hint(err, "%s", hint_fetch);
         return -1;
     }
-    pthread_once(&curl_once, curl_init_once);
-    CURL *h = curl_init_rc == CURLE_OK ? curl_easy_init() : NULL;
+    CURL *h = ig_curl_global_init() ? curl_easy_init() : NULL;
     if (!h)
         return ig_fail(err, IG_ERR_INTERNAL, opts->field, "libcurl failed to start");
     fetch_ctx c = {.easy = h, .opts = opts};

@@ -11,6 +11,28 @@
  * document in which each extracted string is replaced by "ig-image:<i>".
  * After the body ends, the caller parses the skeleton with cJSON, and commits
  * (or aborts) each image with the metadata it learned. Used by one thread.
+ *
+ * Matching rules:
+ *   - A key matches only as an object KEY whose value is directly a string
+ *     ({"b64_json":"..."}); the same text as a value, or an array/object
+ *     under the key, is copied untouched. Keys match at any depth and are
+ *     compared byte for byte with the raw key text (no unescaping).
+ *   - A key listed as "name?" (e.g. "url?") is for values that may be either
+ *     a link or a data URL: its value is extracted only when it starts with
+ *     "data:"; "https://..." and anything else is copied as is. A key listed
+ *     without '?' is always extracted, as raw base64 or as a data URL.
+ *   - A data URL must be "data:<anything>;base64,<payload>" (";base64" right
+ *     before the first ','; header at most 256 bytes); other data URLs are
+ *     an error, not copied.
+ *   - In extracted strings, whitespace and the escapes \n \r \t are skipped
+ *     (wrapped lines), "\/" decodes as '/', any other escape is an error.
+ *     '=' padding is optional but, when present, must close the data;
+ *     an empty image string is an error.
+ *   - The i-th extracted string (document order, from 0) becomes the string
+ *     "ig-image:<i>" in the skeleton; everything else is copied byte for byte
+ *     except whitespace between tokens, which is dropped.
+ *   - Nesting is limited to 64 levels. Memory is the skeleton plus a fixed
+ *     48 KiB decode buffer, whatever the image size.
  */
 #ifndef IG_JSON_B64_SINK_H
 #define IG_JSON_B64_SINK_H
@@ -29,15 +51,21 @@ ig_json_b64_sink *ig_json_b64_sink_new(ig_image_store *store,
                                        size_t max_skeleton, ig_error *err);
 
 /* An ig_http_sink_fn: ctx is the sink. Malformed JSON or base64 is an error
- * (IG_ERR_PROVIDER_BAD_RESPONSE). */
+ * (IG_ERR_PROVIDER_BAD_RESPONSE, naming the byte offset in the response);
+ * skeleton over max_skeleton is IG_ERR_PROVIDER_RESPONSE_TOO_LARGE; store
+ * errors pass through. The first error sticks: every later write and finish
+ * fails with the same error. */
 int ig_json_b64_sink_write(void *ctx, const void *data, size_t size, ig_error *err);
 
-/* Checks the document ended cleanly; returns the skeleton text (owned by the
- * sink, valid until free) or NULL with err. */
+/* Checks the document ended cleanly (something arrived, no open string or
+ * container, nothing but whitespace after the value); returns the
+ * NUL-terminated skeleton text (owned by the sink, valid until free) or NULL
+ * with err. Commits nothing; no write is accepted after it. */
 const char *ig_json_b64_sink_finish(ig_json_b64_sink *sink, ig_error *err);
 
 /* Number of images extracted, and the i-th one's writer (ownership passes to
- * the caller, who must commit or abort it; NULL if already taken). */
+ * the caller, who must commit or abort it; NULL if already taken, out of
+ * range, or that image's string never ended). */
 size_t ig_json_b64_sink_count(const ig_json_b64_sink *sink);
 ig_store_writer *ig_json_b64_sink_take(ig_json_b64_sink *sink, size_t index);
 

@@ -4,29 +4,55 @@
  * libmicrohttpd with a thread per connection, so a TS_HANG request blocks only
  * its own thread. A hung handler waits on a condition variable that
  * ts_server_stop broadcasts before MHD_stop_daemon joins the threads.
+ * TS_ECHO requests carry their own state (body size, multipart parts parsed
+ * by MHD's post processor), freed when MHD reports the request completed.
  */
 #include "support/test_http_server.h"
 
 #include <arpa/inet.h>
+#include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct route_state {
     ts_route r; /* strings owned */
     int hits;
+    char *headers; /* extra response header lines, or NULL */
+    struct ts_server *server;
 } route_state;
+
+typedef struct echo_part {
+    char *name, *filename, *content_type;
+    unsigned long long size;
+} echo_part;
+
+/* What a TS_ECHO request has sent so far. */
+typedef struct echo_state {
+    struct MHD_PostProcessor *pp; /* multipart/form-data only */
+    unsigned long long body_size;
+    char *body;                   /* first ECHO_BODY_KEEP bytes */
+    size_t kept;
+    bool body_binary;             /* a NUL byte: not echoed as text */
+    echo_part *parts;
+    size_t n_parts;
+} echo_state;
+
+#define ECHO_BODY_KEEP 65536
 
 struct ts_server {
     struct MHD_Daemon *daemon;
     route_state *routes;
     size_t count;
     int total_hits;
+    int connections;
     int port;
     char base_url[64];
     pthread_mutex_t lock;
@@ -72,12 +98,164 @@ static ssize_t read_generated(void *cls, uint64_t pos, char *buf, size_t max)
 }
 
 /* Blocks a TS_HANG request until ts_server_stop. */
+static void hang(ts_server *s);
+
+/* TS_TRICKLE body: the route's body (or "hello"), then a stall until stop. */
+static ssize_t read_trickle(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    const route_state *rs = cls;
+    const char *head = rs->r.body ? rs->r.body : "hello";
+    size_t n = rs->r.body ? rs->r.body_size : 5;
+    if (pos == 0) {
+        n = n < max ? n : max;
+        memcpy(buf, head, n);
+        return (ssize_t)n;
+    }
+    hang(rs->server);
+    return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+/* Blocks a TS_HANG request until ts_server_stop. */
 static void hang(ts_server *s)
 {
     pthread_mutex_lock(&s->lock);
     while (!s->stopping)
         pthread_cond_wait(&s->released, &s->lock);
     pthread_mutex_unlock(&s->lock);
+}
+
+/* Post-processor iterator: one call per chunk of each multipart part. */
+static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *filename, const char *content_type,
+                               const char *transfer_encoding, const char *data,
+                               uint64_t off, size_t size)
+{
+    echo_state *e = cls;
+    (void)kind, (void)transfer_encoding, (void)data;
+    echo_part *last = e->n_parts ? &e->parts[e->n_parts - 1] : NULL;
+    bool same = last && !strcmp(last->name, key ? key : "");
+    if (off == 0 && !(same && last->size == 0)) {
+        echo_part *grown = realloc(e->parts, (e->n_parts + 1) * sizeof *grown);
+        cr_assert_not_null(grown);
+        e->parts = grown;
+        last = &e->parts[e->n_parts++];
+        last->name = dup_or_null(key ? key : "");
+        last->filename = dup_or_null(filename);
+        last->content_type = dup_or_null(content_type);
+        last->size = 0;
+    }
+    last->size += size;
+    return MHD_YES;
+}
+
+static echo_state *echo_new(struct MHD_Connection *conn)
+{
+    echo_state *e = calloc(1, sizeof *e);
+    cr_assert_not_null(e);
+    const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    if (ct && !strncasecmp(ct, "multipart/form-data", 19))
+        e->pp = MHD_create_post_processor(conn, 65536, on_part, e);
+    return e;
+}
+
+static void echo_free(echo_state *e)
+{
+    if (e->pp)
+        MHD_destroy_post_processor(e->pp);
+    for (size_t i = 0; i < e->n_parts; i++) {
+        free(e->parts[i].name);
+        free(e->parts[i].filename);
+        free(e->parts[i].content_type);
+    }
+    free(e->parts);
+    free(e->body);
+    free(e);
+}
+
+/* Takes one upload chunk of a TS_ECHO request. */
+static void echo_upload(echo_state *e, const char *data, size_t size)
+{
+    e->body_size += size;
+    if (memchr(data, '\0', size))
+        e->body_binary = true;
+    size_t keep = ECHO_BODY_KEEP - e->kept < size ? ECHO_BODY_KEEP - e->kept : size;
+    if (keep) {
+        char *grown = realloc(e->body, e->kept + keep + 1);
+        cr_assert_not_null(grown);
+        e->body = grown;
+        memcpy(e->body + e->kept, data, keep);
+        e->kept += keep;
+        e->body[e->kept] = '\0';
+    }
+    if (e->pp)
+        cr_assert_eq(MHD_post_process(e->pp, data, size), MHD_YES,
+                     "the multipart body did not parse");
+}
+
+/* Adds one request header to the echo's "headers" object, name lower-cased. */
+static enum MHD_Result echo_header(void *cls, enum MHD_ValueKind kind,
+                                   const char *key, const char *value)
+{
+    (void)kind;
+    char name[128];
+    size_t i = 0;
+    for (; key[i] && i + 1 < sizeof name; i++)
+        name[i] = (char)tolower((unsigned char)key[i]);
+    name[i] = '\0';
+    cJSON_AddStringToObject(cls, name, value ? value : "");
+    return MHD_YES;
+}
+
+/* The JSON answer of a TS_ECHO request. */
+static struct MHD_Response *echo_response(struct MHD_Connection *conn, echo_state *e,
+                                          const char *method, const char *url)
+{
+    if (e->pp) {
+        MHD_destroy_post_processor(e->pp); /* flushes the last part */
+        e->pp = NULL;
+    }
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "method", method);
+    cJSON_AddStringToObject(doc, "path", url);
+    cJSON *headers = cJSON_AddObjectToObject(doc, "headers");
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, echo_header, headers);
+    cJSON_AddNumberToObject(doc, "body_size", (double)e->body_size);
+    if (!e->body_binary && e->body_size <= ECHO_BODY_KEEP)
+        cJSON_AddStringToObject(doc, "body", e->body ? e->body : "");
+    cJSON *parts = cJSON_AddArrayToObject(doc, "parts");
+    for (size_t i = 0; i < e->n_parts; i++) {
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "name", e->parts[i].name);
+        if (e->parts[i].filename)
+            cJSON_AddStringToObject(p, "filename", e->parts[i].filename);
+        if (e->parts[i].content_type)
+            cJSON_AddStringToObject(p, "content_type", e->parts[i].content_type);
+        cJSON_AddNumberToObject(p, "size", (double)e->parts[i].size);
+        cJSON_AddItemToArray(parts, p);
+    }
+    char *text = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    cr_assert_not_null(text);
+    return MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+}
+
+/* Adds the route's extra "Name: value" lines to a response. */
+static void add_headers(struct MHD_Response *resp, const char *lines)
+{
+    while (lines && *lines) {
+        size_t n = strcspn(lines, "\n");
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", (int)n, lines);
+        char *colon = strchr(line, ':');
+        if (colon) {
+            *colon = '\0';
+            const char *v = colon + 1;
+            while (*v == ' ')
+                v++;
+            MHD_add_response_header(resp, line, v);
+        }
+        lines += n + (lines[n] == '\n');
+    }
 }
 
 static enum MHD_Result queue(struct MHD_Connection *c, int status,
@@ -95,7 +273,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   size_t *upload_size, void **con_cls)
 {
     ts_server *s = cls;
-    (void)method, (void)version, (void)upload;
+    (void)version;
     route_state *rs = NULL;
     for (size_t i = 0; i < s->count; i++)
         if (!strcmp(s->routes[i].r.path, url))
@@ -106,10 +284,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (rs)
             rs->hits++;
         pthread_mutex_unlock(&s->lock);
-        *con_cls = &request_marker;
+        *con_cls = rs && rs->r.behaviour == TS_ECHO ? (void *)echo_new(conn)
+                                                    : (void *)&request_marker;
         return MHD_YES;
     }
-    if (*upload_size) { /* ignore request bodies */
+    if (*upload_size) { /* bodies: described by TS_ECHO, ignored otherwise */
+        if (*con_cls != &request_marker)
+            echo_upload(*con_cls, upload, *upload_size);
         *upload_size = 0;
         return MHD_YES;
     }
@@ -126,6 +307,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     case TS_HANG:
         hang(s);
         return MHD_NO; /* close the connection without an answer */
+    case TS_RESET:
+        return MHD_NO;
+    case TS_ECHO:
+        resp = echo_response(conn, *con_cls, method, url);
+        if (resp)
+            MHD_add_response_header(resp, "Content-Type", "application/json");
+        break;
+    case TS_TRICKLE:
+        status = 200;
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 1024,
+                                                 read_trickle, rs, NULL);
+        break;
     case TS_REDIRECT:
         status = 302;
         resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
@@ -148,7 +341,35 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     }
     if (resp && r->content_type)
         MHD_add_response_header(resp, "Content-Type", r->content_type);
+    if (resp) {
+        pthread_mutex_lock(&s->lock);
+        add_headers(resp, rs->headers);
+        pthread_mutex_unlock(&s->lock);
+    }
     return queue(conn, status, resp);
+}
+
+/* Frees a TS_ECHO request's state however the request ended. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)conn, (void)toe;
+    if (*con_cls && *con_cls != &request_marker)
+        echo_free(*con_cls);
+    *con_cls = NULL;
+}
+
+/* Counts accepted connections (for connection-reuse tests). */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    ts_server *s = cls;
+    (void)conn, (void)socket_ctx;
+    if (toe != MHD_CONNECTION_NOTIFY_STARTED)
+        return;
+    pthread_mutex_lock(&s->lock);
+    s->connections++;
+    pthread_mutex_unlock(&s->lock);
 }
 
 ts_server *ts_server_start(const ts_route *routes, size_t count)
@@ -164,6 +385,7 @@ ts_server *ts_server_start(const ts_route *routes, size_t count)
         s->routes[i].r.path = dup_or_null(routes[i].path);
         s->routes[i].r.content_type = dup_or_null(routes[i].content_type);
         s->routes[i].r.location = dup_or_null(routes[i].location);
+        s->routes[i].server = s;
     }
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->released, NULL);
@@ -176,7 +398,8 @@ ts_server *ts_server_start(const ts_route *routes, size_t count)
     s->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL,
         NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
     cr_assert_not_null(s->daemon, "MHD_start_daemon failed");
     const union MHD_DaemonInfo *info =
         MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -209,6 +432,28 @@ int ts_server_hits(ts_server *server, const char *path)
     return hits;
 }
 
+void ts_server_set_headers(ts_server *server, const char *path, const char *headers)
+{
+    char *copy = dup_or_null(headers);
+    route_state *rs = NULL;
+    for (size_t i = 0; i < server->count; i++)
+        if (!strcmp(server->routes[i].r.path, path))
+            rs = &server->routes[i];
+    cr_assert_not_null(rs, "no route %s", path);
+    pthread_mutex_lock(&server->lock);
+    free(rs->headers);
+    rs->headers = copy;
+    pthread_mutex_unlock(&server->lock);
+}
+
+int ts_server_connections(ts_server *server)
+{
+    pthread_mutex_lock(&server->lock);
+    int n = server->connections;
+    pthread_mutex_unlock(&server->lock);
+    return n;
+}
+
 void ts_server_stop(ts_server *server)
 {
     if (!server)
@@ -222,6 +467,7 @@ void ts_server_stop(ts_server *server)
         free((char *)server->routes[i].r.path);
         free((char *)server->routes[i].r.content_type);
         free((char *)server->routes[i].r.location);
+        free(server->routes[i].headers);
     }
     free(server->routes);
     pthread_mutex_destroy(&server->lock);

@@ -4,8 +4,10 @@
  *
  * Routes are registered before start: each path answers with fixed status,
  * content type, headers and body, or with a behaviour (hang until the server
- * stops, close the connection mid-body, redirect). The server counts requests
- * per path so tests can prove that nothing was requested.
+ * stops, close the connection mid-body, redirect, echo the request, trickle a
+ * few bytes then stall, close without answering). The server counts requests
+ * per path so tests can prove that nothing was requested, and counts accepted
+ * connections so tests can prove that connections are reused.
  */
 #ifndef IG_TEST_HTTP_SERVER_H
 #define IG_TEST_HTTP_SERVER_H
@@ -20,12 +22,19 @@ typedef enum ts_behaviour {
     TS_HANG,           /* never answer until ts_server_stop */
     TS_TRUNCATE,       /* announce Content-Length of body_size, send half */
     TS_CHUNKED_HUGE,   /* stream `body_size` bytes with no Content-Length */
+    TS_ECHO,           /* `status` (default 200) with a JSON description of the
+                        * request: {"method","path","headers":{lower-case
+                        * name: value, ...},"body_size","body" (when text of
+                        * at most 64 KiB),"parts":[{"name","filename",
+                        * "content_type","size"}] (multipart/form-data only)} */
+    TS_TRICKLE,        /* 200, chunked: `body` (or "hello") then stall until stop */
+    TS_RESET,          /* close the connection without any answer */
 } ts_behaviour;
 
 typedef struct ts_route {
     const char *path;           /* exact path, e.g. "/cat.png" */
     ts_behaviour behaviour;
-    int status;                 /* TS_RESPOND */
+    int status;                 /* TS_RESPOND, TS_ECHO */
     const char *content_type;   /* TS_RESPOND */
     const void *body;           /* borrowed until stop */
     size_t body_size;
@@ -41,6 +50,13 @@ int ts_server_port(const ts_server *server);
 
 /* Requests received for path so far (any method), or for all paths if NULL. */
 int ts_server_hits(ts_server *server, const char *path);
+
+/* Extra response headers for path's answers (any answering behaviour):
+ * "Name: value" lines separated by '\n', copied; NULL removes them. */
+void ts_server_set_headers(ts_server *server, const char *path, const char *headers);
+
+/* Connections accepted so far (each new TCP connection counts once). */
+int ts_server_connections(ts_server *server);
 
 /* Stops the server (releasing hung requests) and frees it. */
 void ts_server_stop(ts_server *server);

@@ -65,6 +65,9 @@ ig_instance *ig_instance_open(const char *config_json, agentos_ext_log_fn log_fn
     inst->store = ig_store_open(inst->config.image_dir, err);
     if (!inst->store)
         goto fail;
+    inst->http = ig_http_new(inst->redactor, err);
+    if (!inst->http)
+        goto fail;
     inst->jobs = ig_jobs_new(inst->config.max_concurrent_jobs,
                              inst->config.max_queued_jobs, &inst->job_ops, inst);
     if (!inst->jobs) {
@@ -86,6 +89,7 @@ void ig_instance_close(ig_instance *inst)
     if (!inst)
         return;
     ig_jobs_free(inst->jobs); /* waits for running jobs first */
+    ig_http_free(inst->http);
     ig_store_close(inst->store);
     ig_tool_table_free(inst->tools);
     ig_redactor_free(inst->redactor);

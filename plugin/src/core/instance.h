@@ -15,6 +15,7 @@
 #include "core/jobs.h"
 #include "core/redact.h"
 #include "image/image_store.h"
+#include "providers/transport/http_client.h"
 #include "tools/tool_table.h"
 
 typedef struct cJSON cJSON;
@@ -23,6 +24,7 @@ struct agentos_ext {
     ig_config config;
     ig_redactor *redactor;
     ig_image_store *store;
+    ig_http *http;            /* provider connections, shared by all calls */
     ig_tool_table *tools;
     ig_jobs *jobs;
     ig_job_ops job_ops;

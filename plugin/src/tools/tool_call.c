@@ -10,6 +10,7 @@
 #include "core/result.h"
 #include "image/image_input.h"
 #include "providers/router.h"
+#include "tools/tool_dispatch.h"
 #include "tools/tool_rules.h"
 
 /* What one call carries through the pipeline. */
@@ -43,6 +44,12 @@ static void report(call_state *cs, double progress, const char *stage,
     cJSON_AddStringToObject(p, "message", message);
     ig_instance_progress(cs->inst, p);
     cJSON_Delete(p);
+}
+
+/* The provider stage takes progress 0.5..0.95. */
+static void provider_progress(void *ctx, double fraction, const char *message)
+{
+    report(ctx, 0.5 + 0.45 * fraction, "provider", message);
 }
 
 static int check_canceled(call_state *cs)
@@ -182,7 +189,9 @@ static void run_pipeline(call_state *cs, const char *args_json)
         goto done;
     report(cs, 0.5, "routing", "choosing a provider");
     int provider = -1;
-    ig_route(&cs->inst->config, &req, &provider, &cs->err);
+    if (ig_route(&cs->inst->config, &req, &provider, &cs->err) == 0)
+        ig_dispatch(cs->inst, &req, provider, cs->cancel, provider_progress, cs,
+                    cs->result, &cs->err);
 done:
     ig_request_clear(&req);
     cJSON_Delete(args);

@@ -1,0 +1,198 @@
+/* openai_request.c - builds the body of one OpenAI Images request: JSON for
+ * generations, multipart for edits and variations. */
+#include "providers/openai/openai_request.h"
+
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/result.h"
+
+void ig_openai_body_clear(ig_openai_body *b)
+{
+    if (!b)
+        return;
+    cJSON_free(b->json);
+    ig_png_clear(&b->image_png);
+    ig_png_clear(&b->mask_png);
+    memset(b, 0, sizeof *b);
+}
+
+/* Adds a text part whose value lives in the body's own storage. */
+static void add_text(ig_openai_body *b, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void add_text(ig_openai_body *b, const char *name, const char *fmt, ...)
+{
+    if (b->n_parts >= IG_OPENAI_MAX_PARTS)
+        return;
+    char *slot = b->text[b->n_parts];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(slot, sizeof b->text[0], fmt, ap);
+    va_end(ap);
+    b->parts[b->n_parts++] = (ig_http_part){.name = name, .value = slot};
+}
+
+/* Adds a text part borrowing a long value (the prompt) without a copy. */
+static void add_text_ref(ig_openai_body *b, const char *name, const char *value)
+{
+    if (b->n_parts < IG_OPENAI_MAX_PARTS)
+        b->parts[b->n_parts++] = (ig_http_part){.name = name, .value = value};
+}
+
+static void add_file(ig_openai_body *b, const char *name, const unsigned char *data,
+                     size_t size, const char *mime)
+{
+    if (b->n_parts >= IG_OPENAI_MAX_PARTS)
+        return;
+    const char *ext = strchr(mime, '/') ? strchr(mime, '/') + 1 : "png";
+    snprintf(b->filenames[b->n_parts], sizeof b->filenames[0], "%s.%s", name, ext);
+    b->parts[b->n_parts] = (ig_http_part){.name = name, .data = data, .size = size,
+                                          .filename = b->filenames[b->n_parts],
+                                          .content_type = mime};
+    b->n_parts++;
+}
+
+/* Extra fields from providerOptions.openai, sent as given (the caller's
+ * explicit choice wins over ours). */
+static void add_provider_options(cJSON *json, const ig_request *req)
+{
+    const cJSON *options = cJSON_GetObjectItemCaseSensitive(req->provider_options, "openai");
+    const cJSON *opt;
+    cJSON_ArrayForEach(opt, options)
+    {
+        cJSON_DeleteItemFromObjectCaseSensitive(json, opt->string);
+        cJSON_AddItemToObject(json, opt->string, cJSON_Duplicate(opt, true));
+    }
+}
+
+static const char *const dalle3_styles[] = {"vivid", "natural", NULL};
+
+static bool listed(const char *const *list, const char *value)
+{
+    for (int i = 0; value && list[i]; i++)
+        if (!strcmp(list[i], value))
+            return true;
+    return false;
+}
+
+int ig_openai_generation_body(const ig_request *req, const ig_applied *applied, int n,
+                              ig_openai_body *b, cJSON *result)
+{
+    const char *model = applied->caps->model;
+    cJSON *json = cJSON_CreateObject();
+    cJSON_AddStringToObject(json, "model", model);
+    cJSON_AddStringToObject(json, "prompt", req->prompt);
+    cJSON_AddNumberToObject(json, "n", n);
+    if (applied->size[0])
+        cJSON_AddStringToObject(json, "size", applied->size);
+    if (applied->quality)
+        cJSON_AddStringToObject(json, "quality", applied->quality);
+    if (ig_openai_is_gpt_image(model)) {
+        cJSON_AddStringToObject(json, "output_format", applied->output_format);
+        if (strcmp(req->background, "auto"))
+            cJSON_AddStringToObject(json, "background", req->background);
+    } else {
+        cJSON_AddStringToObject(json, "response_format", "b64_json");
+    }
+    if (req->style && !strcmp(model, "dall-e-3") && listed(dalle3_styles, req->style))
+        cJSON_AddStringToObject(json, "style", req->style);
+    else if (req->style)
+        ig_result_warn(result, "style", "ignored: model \"%s\" has no style \"%s\" "
+                       "(dall-e-3 takes vivid or natural)", model, req->style);
+    add_provider_options(json, req);
+    b->json = cJSON_PrintUnformatted(json);
+    cJSON_Delete(json);
+    b->path = "/images/generations";
+    return b->json ? 0 : -1;
+}
+
+#define OUTPAINT_PROMPT                                                          \
+    "Extend the image naturally beyond its borders, matching its content, "     \
+    "style and lighting."
+
+/* Text fields shared by edits and variations. */
+static void add_common_fields(ig_openai_body *b, const ig_applied *applied, int n,
+                              const ig_request *req)
+{
+    const char *model = applied->caps->model;
+    add_text_ref(b, "model", model);
+    add_text(b, "n", "%d", n);
+    if (applied->size[0])
+        add_text_ref(b, "size", applied->size);
+    if (applied->quality)
+        add_text_ref(b, "quality", applied->quality);
+    if (ig_openai_is_gpt_image(model)) {
+        add_text_ref(b, "output_format", applied->output_format);
+        if (strcmp(req->background, "auto"))
+            add_text_ref(b, "background", req->background);
+    } else {
+        add_text_ref(b, "response_format", "b64_json");
+    }
+    const cJSON *options = cJSON_GetObjectItemCaseSensitive(req->provider_options, "openai");
+    const cJSON *opt;
+    cJSON_ArrayForEach(opt, options)
+    {
+        if (cJSON_IsString(opt))
+            add_text_ref(b, opt->string, opt->valuestring);
+        else if (cJSON_IsNumber(opt))
+            add_text(b, opt->string, "%g", opt->valuedouble);
+    }
+}
+
+int ig_openai_edit_body(const ig_request *req, const ig_applied *applied, int n,
+                        ig_openai_body *b, cJSON *result, ig_error *err)
+{
+    const ig_image *image = &req->images[IG_ROLE_IMAGE];
+    b->path = "/images/edits";
+    if (req->mode == IG_EDIT_OUTPAINT) {
+        /* No outpaint endpoint: the image on a larger transparent canvas,
+         * whose transparent area OpenAI repaints (the canvas is the mask). */
+        ig_png white_mask;
+        if (ig_ops_outpaint_canvas(image->data, image->size, req->margins.left,
+                                   req->margins.top, req->target_width, req->target_height,
+                                   &b->image_png, &white_mask, err) != 0)
+            return -1;
+        ig_png_clear(&white_mask);
+        add_file(b, "image", b->image_png.data, b->image_png.size, "image/png");
+        add_file(b, "mask", b->image_png.data, b->image_png.size, "image/png");
+    } else {
+        add_file(b, "image", image->data, image->size, image->info.mime_type);
+        if (req->mode == IG_EDIT_INPAINT) {
+            const ig_image *mask = &req->images[IG_ROLE_MASK];
+            if (ig_ops_mask_to_transparent(mask->data, mask->size, &b->mask_png, err) != 0)
+                return -1;
+            add_file(b, "mask", b->mask_png.data, b->mask_png.size, "image/png");
+        }
+    }
+    if (req->prompt) {
+        add_text_ref(b, "prompt", req->prompt);
+    } else {
+        add_text_ref(b, "prompt", OUTPAINT_PROMPT);
+        ig_result_warn(result, "prompt", "OpenAI edits need a prompt; used: \"%s\"",
+                       OUTPAINT_PROMPT);
+    }
+    add_common_fields(b, applied, n, req);
+    return 0;
+}
+
+int ig_openai_variation_body(const ig_request *req, const ig_applied *applied, int n,
+                             ig_openai_body *b, cJSON *result, ig_error *err)
+{
+    const ig_image *image = &req->images[IG_ROLE_IMAGE];
+    int cropped = 0;
+    if (ig_ops_square_png(image->data, image->size, 1024, &b->image_png, &cropped, err) != 0)
+        return -1;
+    if (cropped)
+        ig_result_warn(result, "image", "OpenAI variations need a square image: the "
+                       "centre %dx%d square was used", b->image_png.width,
+                       b->image_png.height);
+    if (req->variance != 0.5)
+        ig_result_warn(result, "variance", "ignored: OpenAI variations have no variance "
+                       "setting");
+    b->path = "/images/variations";
+    add_file(b, "image", b->image_png.data, b->image_png.size, "image/png");
+    add_common_fields(b, applied, n, req);
+    return 0;
+}

@@ -1,0 +1,284 @@
+/*
+ * test_openai_backend.c - the OpenAI backend end to end: tool call ->
+ * validation -> negotiation -> HTTP -> the loopback OpenAI emulator ->
+ * streamed images in the store -> result envelope; and every fault the
+ * emulator can inject ending in the right classified error.
+ */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emulators/openai_emulator.h"
+#include "support/test_calls.h"
+#include "support/test_images.h"
+#include "support/test_util.h"
+#include "tools/tool_call.h"
+
+#define KEY "sk-emulator-test-key-0123456789abcdef"
+
+static oai_emulator *emu;
+static ig_instance *inst;
+static char *dir;
+
+static void setup(void)
+{
+    tc_clear_provider_env();
+    emu = oai_emulator_start(0, KEY);
+    cr_assert(emu, "emulator did not start");
+    setenv("OPENAI_API_KEY", KEY, 1);
+    setenv("OPENAI_BASE_URL", oai_emulator_base_url(emu), 1);
+    inst = tc_open(NULL);
+    dir = tu_make_temp_dir("ig-openai");
+}
+
+static void teardown(void)
+{
+    tc_close(inst);
+    oai_emulator_stop(emu);
+    tu_remove_tree(dir);
+    free(dir);
+}
+
+TestSuite(openai, .init = setup, .fini = teardown, .timeout = 120);
+
+static const cJSON *item(const cJSON *obj, const char *key)
+{
+    return cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
+static const char *str(const cJSON *obj, const char *key)
+{
+    return cJSON_GetStringValue(item(obj, key));
+}
+
+/* Asserts success and returns the images array. */
+static const cJSON *expect_ok(const cJSON *r, int n_images)
+{
+    char *text = cJSON_PrintUnformatted(r);
+    cr_assert(cJSON_IsTrue(item(r, "ok")), "call failed: %s", text);
+    cJSON_free(text);
+    const cJSON *images = item(r, "images");
+    cr_assert_eq(cJSON_GetArraySize(images), n_images);
+    cr_expect_str_eq(str(r, "provider"), "openai");
+    const cJSON *attempt = cJSON_GetArrayItem(item(r, "attempts"), 0);
+    cr_expect_str_eq(str(attempt, "outcome"), "succeeded");
+    return images;
+}
+
+/* The stored file of image i exists, decodes to w x h, and has a sidecar. */
+static void expect_stored(const cJSON *images, int i, int w, int h, const char *mime)
+{
+    const cJSON *img = cJSON_GetArrayItem(images, i);
+    cr_expect_eq((int)item(img, "width")->valuedouble, w);
+    cr_expect_eq((int)item(img, "height")->valuedouble, h);
+    cr_expect_str_eq(str(img, "mimeType"), mime);
+    size_t size = 0;
+    char *bytes = tu_read_file(str(img, "path"), &size);
+    cr_assert(bytes, "no file at %s", str(img, "path"));
+    cr_expect_eq(size, (size_t)item(img, "bytes")->valuedouble);
+    free(bytes);
+    char sidecar[4200];
+    snprintf(sidecar, sizeof sidecar, "%s/%s.json", inst->config.image_dir, str(img, "id"));
+    char *meta_text = tu_read_file(sidecar, NULL);
+    cr_assert(meta_text, "no sidecar %s", sidecar);
+    cJSON *meta = cJSON_Parse(meta_text);
+    cr_expect_str_eq(str(meta, "provider"), "openai");
+    cr_expect(str(meta, "model") != NULL);
+    cJSON_Delete(meta);
+    free(meta_text);
+}
+
+static cJSON *call(const char *tool, const char *args)
+{
+    return tc_call(inst, tool, args);
+}
+
+Test(openai, generate_two_webp_images)
+{
+    cJSON *r = call("generate_image", "{\"prompt\":\"a red fox\",\"n\":2,"
+                                      "\"size\":\"1536x1024\",\"outputFormat\":\"webp\"}");
+    const cJSON *images = expect_ok(r, 2);
+    expect_stored(images, 0, 1536, 1024, "image/webp");
+    expect_stored(images, 1, 1536, 1024, "image/webp");
+    cr_expect_str_eq(str(r, "model"), "gpt-image-1");
+    cr_expect_str_eq(str(item(r, "applied"), "size"), "1536x1024");
+    cr_expect_str_neq(str(cJSON_GetArrayItem(images, 0), "id"),
+                      str(cJSON_GetArrayItem(images, 1), "id"));
+    cr_expect_eq(emu_request_count(oai_emulator_server(emu), "/v1/images/generations"), 1);
+    cJSON *log = emu_request_log(oai_emulator_server(emu));
+    cr_expect_str_eq(str(cJSON_GetArrayItem(log, 0), "auth"), "matched");
+    cJSON_Delete(log);
+    cJSON_Delete(r);
+    cr_expect_eq(tu_count_entries(inst->config.image_dir, ".tmp-"), 0);
+}
+
+Test(openai, size_is_snapped_and_reported)
+{
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\",\"size\":\"1000x1000\"}");
+    const cJSON *images = expect_ok(r, 1);
+    expect_stored(images, 0, 1024, 1024, "image/png");
+    cr_expect_eq(tc_warning_count(r, "size"), 1);
+    cr_expect_str_eq(str(item(r, "applied"), "size"), "1024x1024");
+    cJSON_Delete(r);
+}
+
+Test(openai, dalle3_splits_n_and_keeps_revised_prompt)
+{
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\",\"n\":2,\"model\":\"dall-e-3\","
+                                      "\"style\":\"natural\"}");
+    expect_ok(r, 2);
+    cr_expect_eq(emu_request_count(oai_emulator_server(emu), "/v1/images/generations"), 2);
+    cr_expect_eq(tc_warning_count(r, "n"), 1);
+    cr_expect(str(r, "revisedPrompt") != NULL, "dall-e-3 revises prompts");
+    cJSON_Delete(r);
+}
+
+Test(openai, inpaint_sends_a_transparent_mask)
+{
+    char *image = ti_write_png(dir, "src.png", 512, 512);
+    size_t size;
+    unsigned char *mask = ti_mask_png(512, 512, 100, 100, 200, 200, &size);
+    char mask_path[4200];
+    snprintf(mask_path, sizeof mask_path, "%s/mask.png", dir);
+    cr_assert_eq(tu_write_file(mask_path, mask, size), 0);
+    char args[9000];
+    snprintf(args, sizeof args, "{\"image\":\"%s\",\"mask\":\"%s\",\"prompt\":\"a hat\"}",
+             image, mask_path);
+    cJSON *r = call("edit_image", args);
+    expect_ok(r, 1);
+    cJSON *log = emu_request_log(oai_emulator_server(emu));
+    const cJSON *req = cJSON_GetArrayItem(log, 0);
+    cr_expect_str_eq(str(req, "path"), "/v1/images/edits");
+    int saw_mask = 0;
+    const cJSON *part;
+    cJSON_ArrayForEach(part, item(req, "parts"))
+    {
+        if (!strcmp(str(part, "name"), "mask")) {
+            saw_mask = 1;
+            cr_expect_str_eq(str(part, "contentType"), "image/png");
+        }
+    }
+    cr_expect(saw_mask, "no mask part was sent");
+    cJSON_Delete(log);
+    cJSON_Delete(r);
+    free(mask);
+    free(image);
+}
+
+Test(openai, outpaint_uses_an_enlarged_canvas)
+{
+    char *image = ti_write_png(dir, "src.png", 512, 512);
+    char args[4200];
+    snprintf(args, sizeof args, "{\"image\":\"%s\",\"margins\":{\"left\":256,\"right\":256},"
+                                "\"size\":\"1536x1024\",\"mode\":\"outpaint\"}", image);
+    cJSON *r = call("edit_image", args); /* size is refused with outpaint */
+    tc_expect_error(r, "invalid_argument", "size", NULL);
+    cJSON_Delete(r);
+    snprintf(args, sizeof args, "{\"image\":\"%s\",\"margins\":{\"left\":256,\"right\":256}}",
+             image);
+    r = call("edit_image", args);
+    expect_ok(r, 1);
+    cr_expect_eq(tc_warning_count(r, "prompt"), 1, "a default outpaint prompt is reported");
+    cJSON_Delete(r);
+    free(image);
+}
+
+Test(openai, variation_of_a_non_square_image)
+{
+    char *image = ti_write_png(dir, "wide.png", 600, 400);
+    char args[4200];
+    snprintf(args, sizeof args, "{\"image\":\"%s\",\"n\":2}", image);
+    cJSON *r = call("variate_image", args);
+    const cJSON *images = expect_ok(r, 2);
+    cr_expect_str_eq(str(r, "model"), "dall-e-2");
+    cr_expect_eq(tc_warning_count(r, "image"), 1, "the square crop is reported");
+    expect_stored(images, 0, 1024, 1024, "image/png");
+    cJSON_Delete(r);
+    free(image);
+}
+
+/* Queues one fault for the generations path and returns the failed result. */
+static cJSON *generate_with_fault(emu_fault_kind kind, int retry_after)
+{
+    emu_fault fault = {.kind = kind, .path = "/v1/images/generations", .count = 1,
+                       .retry_after = retry_after};
+    cr_assert_eq(emu_fault_push(oai_emulator_server(emu), &fault), 0);
+    return call("generate_image", "{\"prompt\":\"a fox\"}");
+}
+
+static void expect_class(cJSON *r, const char *code, bool retryable, long status)
+{
+    tc_expect_error(r, code, "", NULL);
+    const cJSON *err = item(r, "error");
+    cr_expect_eq(cJSON_IsTrue(item(err, "retryable")), retryable, "retryable for %s", code);
+    if (status)
+        cr_expect_eq((long)item(err, "httpStatus")->valuedouble, status);
+    const cJSON *attempt = cJSON_GetArrayItem(item(r, "attempts"), 0);
+    cr_expect_str_eq(str(attempt, "outcome"), "failed");
+    cr_expect_str_eq(str(attempt, "errorClass"), code);
+    cr_expect_eq(tu_count_entries(inst->config.image_dir, ".tmp-"), 0, "temp files left");
+    char *text = cJSON_PrintUnformatted(r);
+    cr_expect_null(strstr(text, KEY), "the key leaked: %s", text);
+    cJSON_free(text);
+    cJSON_Delete(r);
+}
+
+Test(openai, rate_limited_with_retry_after)
+{
+    cJSON *r = generate_with_fault(EMU_FAULT_429, 7);
+    cr_expect_eq(item(item(r, "error"), "retryAfterSeconds")->valuedouble, 7);
+    expect_class(r, "provider_rate_limited", true, 429);
+}
+
+Test(openai, server_errors_are_retryable)
+{
+    expect_class(generate_with_fault(EMU_FAULT_500, -1), "provider_error", true, 500);
+    expect_class(generate_with_fault(EMU_FAULT_503, -1), "provider_error", true, 503);
+}
+
+Test(openai, moderation_is_a_refused_prompt)
+{
+    expect_class(generate_with_fault(EMU_FAULT_MODERATION, -1), "prompt_refused", false, 400);
+}
+
+Test(openai, broken_responses)
+{
+    expect_class(generate_with_fault(EMU_FAULT_MALFORMED, -1), "provider_bad_response", false,
+                 0);
+    expect_class(generate_with_fault(EMU_FAULT_TRUNCATE, -1), "provider_network_error", true,
+                 0);
+    expect_class(generate_with_fault(EMU_FAULT_RESET, -1), "provider_network_error", true, 0);
+}
+
+Test(openai, wrong_key_is_an_auth_failure)
+{
+    setenv("OPENAI_API_KEY", "sk-wrong-key-000000000000", 1);
+    tc_close(inst);
+    inst = tc_open(NULL);
+    expect_class(call("generate_image", "{\"prompt\":\"a fox\"}"), "provider_auth_failed",
+                 false, 401);
+}
+
+Test(openai, provider_validation_error_is_invalid_request)
+{
+    /* providerOptions passes an argument the real API (and emulator) refuses. */
+    cJSON *r = call("generate_image",
+                    "{\"prompt\":\"a fox\",\"providerOptions\":{\"openai\":{\"bogus\":1}}}");
+    expect_class(r, "provider_invalid_request", false, 400);
+}
+
+Test(openai, cancel_while_the_provider_holds_the_request)
+{
+    emu_fault fault = {.kind = EMU_FAULT_TIMEOUT, .path = "/v1/images/generations", .count = 1};
+    cr_assert_eq(emu_fault_push(oai_emulator_server(emu), &fault), 0);
+    int64_t id = ig_instance_submit(inst, "generate_image", "{\"prompt\":\"a fox\"}");
+    cr_assert_eq(emu_wait_requests(oai_emulator_server(emu), "/v1/images/generations", 1,
+                                   30000), 0);
+    cr_expect_eq(ig_jobs_cancel(inst->jobs, id), AGENTOS_EXT_OK);
+    cr_expect_eq(ig_jobs_wait(inst->jobs, id, 20000), AGENTOS_EXT_JOB_CANCELED);
+    char *text = ig_jobs_take_result(inst->jobs, id);
+    cr_expect(strstr(text, "\"canceled\""), "%s", text);
+    free(text);
+}
