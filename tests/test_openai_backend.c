@@ -114,6 +114,16 @@ Test(openai, generate_two_webp_images)
     cr_expect_eq(tu_count_entries(inst->config.image_dir, ".tmp-"), 0);
 }
 
+Test(openai, cost_is_not_claimed_to_be_zero)
+{
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    expect_ok(r, 1);
+    const cJSON *cost = item(r, "cost");
+    cr_expect(cJSON_IsNull(item(cost, "estimatedUsd")), "a zero estimate would be false");
+    cr_expect(strstr(str(cost, "note"), "not estimated"));
+    cJSON_Delete(r);
+}
+
 Test(openai, size_is_snapped_and_reported)
 {
     cJSON *r = call("generate_image", "{\"prompt\":\"a fox\",\"size\":\"1000x1000\"}");

@@ -94,6 +94,14 @@ int ig_dispatch(ig_instance *inst, const ig_request *req, int provider,
     ig_result_put(result, "provider", cJSON_CreateString(name));
     ig_result_put(result, "model", cJSON_CreateString(caps.model));
     ig_result_put(result, "applied", ig_applied_to_json(&applied, name));
+    /* A provider is called from here on: say so, and that no price table
+     * exists yet, rather than report a cost of zero. */
+    cJSON *cost = cJSON_CreateObject();
+    cJSON_AddNullToObject(cost, "estimatedUsd");
+    cJSON_AddStringToObject(cost, "currency", "USD");
+    cJSON_AddStringToObject(cost, "note", "not estimated: this build has no price table "
+                                          "yet; the provider may charge for this call");
+    ig_result_put(result, "cost", cost);
     double started = now_ms();
     int rc = backend->run(&ctx, req, &applied, result, err);
     add_attempt(result, name, caps.model, err, now_ms() - started);
