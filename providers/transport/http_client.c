@@ -282,29 +282,7 @@ static bool setup(ig_http *http, ig_http_xfer *x, const char *method)
 /* Drives the easy handle on m, looking at the cancel flag between short polls. */
 static CURLcode run(CURLM *m, ig_http_xfer *x)
 {
-    if (curl_multi_add_handle(m, x->easy) != CURLM_OK)
-        return CURLE_FAILED_INIT;
-    CURLcode res = CURLE_FAILED_INIT;
-    const atomic_bool *cancel = x->req->cancel;
-    int running = 1;
-    while (running) {
-        if (cancel && atomic_load(cancel)) {
-            x->canceled = true;
-            res = CURLE_ABORTED_BY_CALLBACK;
-            break;
-        }
-        if (curl_multi_perform(m, &running) != CURLM_OK)
-            break;
-        if (running && curl_multi_poll(m, NULL, 0, CANCEL_POLL_MS, NULL) != CURLM_OK)
-            break;
-    }
-    int left;
-    CURLMsg *msg;
-    while ((msg = curl_multi_info_read(m, &left)))
-        if (msg->msg == CURLMSG_DONE && msg->easy_handle == x->easy)
-            res = msg->data.result;
-    curl_multi_remove_handle(m, x->easy);
-    return res;
+    return ig_curl_run_cancellable(m, x->easy, x->req->cancel, CANCEL_POLL_MS, &x->canceled);
 }
 
 /* The canonical method name, or NULL when unsupported. */

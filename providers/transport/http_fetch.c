@@ -319,35 +319,15 @@ static bool setup(CURL *h, const char *url, fetch_ctx *c)
     return rc == CURLE_OK;
 }
 
-/* Runs the transfer, checking the cancel flag between short polls. */
+/* Runs the transfer on a private multi handle, checking the cancel flag
+ * between short polls. */
 static CURLcode run(CURL *h, fetch_ctx *c)
 {
     CURLM *m = curl_multi_init();
     if (!m)
         return CURLE_OUT_OF_MEMORY;
-    CURLcode res = CURLE_FAILED_INIT;
-    if (curl_multi_add_handle(m, h) != CURLM_OK) {
-        curl_multi_cleanup(m);
-        return res;
-    }
-    int running = 1;
-    while (running) {
-        if (c->opts->cancel && atomic_load(c->opts->cancel)) {
-            c->canceled = true;
-            res = CURLE_ABORTED_BY_CALLBACK;
-            break;
-        }
-        if (curl_multi_perform(m, &running) != CURLM_OK)
-            break;
-        if (running && curl_multi_poll(m, NULL, 0, CANCEL_POLL_MS, NULL) != CURLM_OK)
-            break;
-    }
-    int left;
-    CURLMsg *msg;
-    while ((msg = curl_multi_info_read(m, &left)))
-        if (msg->msg == CURLMSG_DONE && msg->easy_handle == h)
-            res = msg->data.result;
-    curl_multi_remove_handle(m, h);
+    CURLcode res = ig_curl_run_cancellable(m, h, c->opts->cancel, CANCEL_POLL_MS,
+                                           &c->canceled);
     curl_multi_cleanup(m);
     return res;
 }
