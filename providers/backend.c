@@ -28,7 +28,11 @@ void ig_backend_http_error(const char *provider, long status, double retry_after
         code = IG_ERR_PROVIDER_RATE_LIMITED;
         retryable = true;
         hint = "Wait before retrying (see retryAfterSeconds), or use another provider.";
-    } else if (status == 408 || status >= 500) {
+    } else if (status == 408) {
+        code = IG_ERR_PROVIDER_TIMEOUT;
+        retryable = true;
+        hint = "The provider timed out; retry shortly or use another provider.";
+    } else if (status >= 500) {
         code = IG_ERR_PROVIDER_ERROR;
         retryable = true;
         hint = "The provider failed on its side; retry shortly or use another provider.";
@@ -36,8 +40,14 @@ void ig_backend_http_error(const char *provider, long status, double retry_after
         code = IG_ERR_PROVIDER_INVALID_REQUEST;
         hint = "The provider rejected the request; fix what its message names.";
     }
-    ig_fail(err, code, NULL, "%s answered HTTP %ld: %s", provider, status,
-            message && *message ? message : "(no message)");
+    /* Auth failures echo (part of) the key back, e.g. "sk-*****3456": keep
+     * the provider's words out of the result for those. */
+    if (code == IG_ERR_PROVIDER_AUTH)
+        ig_fail(err, code, NULL, "%s answered HTTP %ld: the API key was refused",
+                provider, status);
+    else
+        ig_fail(err, code, NULL, "%s answered HTTP %ld: %s", provider, status,
+                message && *message ? message : "(no message)");
     ig_error_hint(err, "%s", hint);
     err->retryable = retryable;
     err->http_status = status;

@@ -66,8 +66,9 @@ const ig_model_caps *ig_backend_model(const ig_backend *backend, const char *mod
 
 /*
  * Classifies a provider's HTTP failure from its status: 400/404/413/422 ->
- * invalid request, 401/403 -> auth, 402 -> quota, 408/5xx -> provider error
- * (retryable), 429 -> rate limited (retryable, retry_after_s kept).
+ * invalid request, 401/403 -> auth (the provider's text is not echoed: it
+ * quotes part of the key), 402 -> quota, 408 -> timeout, 5xx -> provider
+ * error (both retryable), 429 -> rate limited (retryable, retry_after_s kept).
  * Backends call it, then refine with their own error codes (moderation,
  * quota inside a 429, ...). message is the provider's own text (redacted by
  * the caller's redactor before it reaches a result).

@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -85,31 +86,42 @@ static int round_to_step(double v, int step)
     return step > 1 ? (int)lround(v / step) * step : (int)lround(v);
 }
 
-/* Fits a wanted size into free-size limits: step, side bounds, aspect, area. */
+/* True when w x h breaks the model's aspect or area limit. */
+static bool breaks_shape_limits(const ig_model_caps *caps, int w, int h)
+{
+    int lo = w < h ? w : h, hi = w < h ? h : w;
+    return (caps->max_aspect > 0 && hi > caps->max_aspect * lo) ||
+           (caps->max_pixels > 0 && (long)w * h > caps->max_pixels);
+}
+
+/* Fits a wanted size into free-size limits: steps, side bounds, aspect and
+ * area. Aim at the same shape, snap both sides to the step inside the side
+ * bounds, then take steps off the long side until aspect and area hold
+ * (rounding each side alone could push the ratio past the limit). */
 static void fit_free_size(const ig_model_caps *caps, double w, double h, int *ow, int *oh)
 {
+    int step = caps->size_step > 0 ? caps->size_step : 1;
     double ratio = w / h;
-    if (caps->max_aspect > 0 && ratio > caps->max_aspect)
-        ratio = caps->max_aspect;
-    if (caps->max_aspect > 0 && ratio < 1 / caps->max_aspect)
-        ratio = 1 / caps->max_aspect;
+    if (caps->max_aspect > 0)
+        ratio = fmin(fmax(ratio, 1 / caps->max_aspect), caps->max_aspect);
     double area = w * h;
-    if (caps->max_pixels > 0 && area > caps->max_pixels)
-        area = caps->max_pixels;
+    if (caps->max_pixels > 0)
+        area = fmin(area, (double)caps->max_pixels);
     h = sqrt(area / ratio);
     w = h * ratio;
-    double scale = 1.0; /* keep both sides inside [min_side, max_side] */
-    if (fmax(w, h) > caps->max_side)
-        scale = caps->max_side / fmax(w, h);
-    if (fmin(w, h) * scale < caps->min_side)
-        scale = caps->min_side / fmin(w, h);
-    *ow = round_to_step(w * scale, caps->size_step);
-    *oh = round_to_step(h * scale, caps->size_step);
-    int step = caps->size_step > 0 ? caps->size_step : 1;
-    while ((long)*ow * *oh > caps->max_pixels && caps->max_pixels > 0) {
-        *ow -= *ow >= *oh ? step : 0;
-        *oh -= *oh > *ow ? step : 0;
+    int min_side = (caps->min_side + step - 1) / step * step;
+    int max_side = caps->max_side / step * step;
+    int W = round_to_step(w, step), H = round_to_step(h, step);
+    W = W < min_side ? min_side : W > max_side ? max_side : W;
+    H = H < min_side ? min_side : H > max_side ? max_side : H;
+    while (breaks_shape_limits(caps, W, H) && (W > min_side || H > min_side)) {
+        if (W >= H)
+            W -= step;
+        else
+            H -= step;
     }
+    *ow = W;
+    *oh = H;
 }
 
 /* Picks the listed "W:H" closest to the wanted ratio. */
@@ -252,7 +264,8 @@ int ig_negotiate(const ig_model_caps *caps, const ig_request *req,
     out->requests = (req->n + per_call - 1) / per_call;
     if (out->requests > 1)
         warn(warnings, "n", "model \"%s\" makes at most %d image%s per request; "
-             "%d requests were made", caps->model, per_call, per_call == 1 ? "" : "s",
+             "the call is split into %d requests", caps->model, per_call,
+             per_call == 1 ? "" : "s",
              out->requests);
     out->quality = negotiate_quality(caps, req->quality, warnings);
     out->output_format = negotiate_format(caps, req->output_format, warnings);

@@ -153,7 +153,7 @@ Test(negotiate, n_is_split_across_requests)
     ig_applied a = fit(&fixed, &r, w);
     cr_expect_eq(a.requests, 3);
     cr_expect_eq(a.n, 3);
-    cr_expect(strstr(warning_text(w), "3 requests were made"));
+    cr_expect(strstr(warning_text(w), "split into 3 requests"));
     cJSON_Delete(w);
 }
 
@@ -246,4 +246,27 @@ Test(negotiate, applied_json)
     cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "provider")), "openai");
     cJSON_Delete(j);
     cJSON_Delete(w);
+}
+
+/* Every free size the negotiation produces is one the model accepts: steps,
+ * side bounds, aspect and area, over a wide grid of requests. */
+Test(negotiate, free_sizes_always_meet_every_limit)
+{
+    for (int w = 64; w <= 8192; w += 173) {
+        for (int h = 64; h <= 8192; h += 191) {
+            ig_request r = base_request();
+            r.width = w, r.height = h;
+            cJSON *warnings = cJSON_CreateArray();
+            ig_applied a = fit(&free_model, &r, warnings);
+            cJSON_Delete(warnings);
+            int lo = a.width < a.height ? a.width : a.height;
+            int hi = a.width < a.height ? a.height : a.width;
+            cr_assert_eq(a.width % 16, 0, "%dx%d -> %dx%d", w, h, a.width, a.height);
+            cr_assert_eq(a.height % 16, 0, "%dx%d -> %dx%d", w, h, a.width, a.height);
+            cr_assert(lo >= 256 && hi <= 3840, "%dx%d -> %dx%d", w, h, a.width, a.height);
+            cr_assert(hi <= 3.0 * lo, "%dx%d -> %dx%d (ratio)", w, h, a.width, a.height);
+            cr_assert((long)a.width * a.height <= 3840L * 2160, "%dx%d -> %dx%d (area)", w, h,
+                      a.width, a.height);
+        }
+    }
 }

@@ -262,13 +262,18 @@ Test(openai, broken_responses)
     expect_class(generate_with_fault(EMU_FAULT_RESET, -1), "provider_network_error", true, 0);
 }
 
-Test(openai, wrong_key_is_an_auth_failure)
+Test(openai, wrong_key_is_an_auth_failure_without_key_fragments)
 {
-    setenv("OPENAI_API_KEY", "sk-wrong-key-000000000000", 1);
+    setenv("OPENAI_API_KEY", "sk-wrong-key-0000000000003456", 1);
     tc_close(inst);
     inst = tc_open(NULL);
-    expect_class(call("generate_image", "{\"prompt\":\"a fox\"}"), "provider_auth_failed",
-                 false, 401);
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    char *text = cJSON_PrintUnformatted(r);
+    /* OpenAI (and the emulator) quote the key masked: "sk-*****3456". */
+    cr_expect_null(strstr(text, "3456"), "a key fragment leaked: %s", text);
+    cr_expect_null(strstr(text, "sk-"), "a key fragment leaked: %s", text);
+    cJSON_free(text);
+    expect_class(r, "provider_auth_failed", false, 401);
 }
 
 Test(openai, provider_validation_error_is_invalid_request)
@@ -291,4 +296,102 @@ Test(openai, cancel_while_the_provider_holds_the_request)
     char *text = ig_jobs_take_result(inst->jobs, id);
     cr_expect(strstr(text, "\"canceled\""), "%s", text);
     free(text);
+}
+
+Test(openai, configured_default_model_only_where_it_fits)
+{
+    tc_close(inst);
+    inst = tc_open("\"providers\":{\"openai\":{\"model\":\"gpt-image-1.5\"}}");
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    expect_ok(r, 1);
+    cr_expect_str_eq(str(r, "model"), "gpt-image-1.5");
+    cJSON_Delete(r);
+    char *image = ti_write_png(dir, "v.png", 256, 256);
+    char args[4200];
+    snprintf(args, sizeof args, "{\"image\":\"%s\"}", image);
+    r = call("variate_image", args);
+    expect_ok(r, 1);
+    cr_expect_str_eq(str(r, "model"), "dall-e-2");
+    cr_expect_eq(tc_warning_count(r, "model"), 1);
+    cJSON_Delete(r);
+    free(image);
+}
+
+Test(openai, dalle2_edits_need_a_square_png)
+{
+    char *wide = ti_write_png(dir, "wide.png", 600, 400);
+    size_t size;
+    unsigned char *mask = ti_mask_png(600, 400, 10, 10, 50, 50, &size);
+    char mask_path[4200], args[9000];
+    snprintf(mask_path, sizeof mask_path, "%s/m.png", dir);
+    cr_assert_eq(tu_write_file(mask_path, mask, size), 0);
+    snprintf(args, sizeof args, "{\"image\":\"%s\",\"mask\":\"%s\",\"prompt\":\"x\","
+                                "\"model\":\"dall-e-2\"}", wide, mask_path);
+    cJSON *r = call("edit_image", args);
+    tc_expect_error(r, "invalid_argument", "image", "square", NULL);
+    cr_expect_eq(emu_request_count(oai_emulator_server(emu), NULL), 0, "nothing was sent");
+    cJSON_Delete(r);
+    free(mask);
+
+    /* A square JPEG goes out as a PNG, which dall-e-2 requires. */
+    size_t jsize;
+    unsigned char *jpeg = ti_encode("jpeg", 256, 256, 3, &jsize);
+    char jpeg_path[4200];
+    snprintf(jpeg_path, sizeof jpeg_path, "%s/sq.jpg", dir);
+    cr_assert_eq(tu_write_file(jpeg_path, jpeg, jsize), 0);
+    mask = ti_mask_png(256, 256, 10, 10, 50, 50, &size);
+    cr_assert_eq(tu_write_file(mask_path, mask, size), 0);
+    snprintf(args, sizeof args, "{\"image\":\"%s\",\"mask\":\"%s\",\"prompt\":\"x\","
+                                "\"model\":\"dall-e-2\"}", jpeg_path, mask_path);
+    r = call("edit_image", args);
+    expect_ok(r, 1);
+    cJSON_Delete(r);
+    free(jpeg);
+    free(mask);
+    free(wide);
+}
+
+Test(openai, provider_options_replace_multipart_fields)
+{
+    char *image = ti_write_png(dir, "src.png", 512, 512);
+    char args[4200];
+    snprintf(args, sizeof args,
+             "{\"image\":\"%s\",\"prompt\":\"x\",\"size\":\"1024x1024\",\"providerOptions\":"
+             "{\"openai\":{\"size\":\"1536x1024\",\"stream\":false,\"odd\":[1]}}}",
+             image);
+    cJSON *r = call("edit_image", args);
+    cJSON *log = emu_request_log(oai_emulator_server(emu));
+    const cJSON *req = cJSON_GetArrayItem(log, 0);
+    int sizes = 0, streams = 0, odd = 0;
+    const cJSON *part;
+    cJSON_ArrayForEach(part, item(req, "parts"))
+    {
+        sizes += !strcmp(str(part, "name"), "size");
+        streams += !strcmp(str(part, "name"), "stream");
+        odd += !strcmp(str(part, "name"), "odd");
+    }
+    cr_expect_eq(sizes, 1, "one size part, the caller's");
+    cr_expect_eq(streams, 1, "booleans are sent");
+    cr_expect_eq(odd, 0, "arrays cannot be form fields");
+    cr_expect_eq(tc_warning_count(r, "providerOptions.openai"), 2);
+    cJSON_Delete(log);
+    cJSON_Delete(r);
+    free(image);
+}
+
+Test(openai, images_that_arrived_whole_survive_a_broken_response)
+{
+    emu_fault fault = {.kind = EMU_FAULT_TRUNCATE, .path = "/v1/images/generations",
+                       .count = 1};
+    cr_assert_eq(emu_fault_push(oai_emulator_server(emu), &fault), 0);
+    /* Half of a three-image body holds the first image whole, the second in part. */
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\",\"n\":3}");
+    tc_expect_error(r, "provider_network_error", "", NULL);
+    const cJSON *images = item(r, "images");
+    cr_assert_eq(cJSON_GetArraySize(images), 1, "the whole first image must be kept");
+    expect_stored(images, 0, 1024, 1024, "image/png");
+    cr_expect_eq(tc_warning_count(r, "images"), 1);
+    cr_expect_eq(tu_count_entries(inst->config.image_dir, ".tmp-"), 0);
+    cr_expect_eq(tu_count_entries(inst->config.image_dir, "img_"), 2, "one image + sidecar");
+    cJSON_Delete(r);
 }

@@ -32,49 +32,77 @@ static int build_body(const ig_request *req, const ig_applied *applied, int n,
     }
 }
 
-/* Commits the images a successful response carried, in response order. */
+/* Commits one completed image and adds it to the result. */
+static int commit_image(ig_store_writer *writer, const ig_request *req,
+                        const ig_applied *applied, const char *revised, cJSON *result,
+                        ig_error *err)
+{
+    cJSON *meta = ig_backend_image_meta(req, "openai", applied->caps->model, revised);
+    ig_stored_image stored;
+    int rc = ig_store_writer_commit(writer, meta, &stored, err);
+    cJSON_Delete(meta);
+    if (rc == 0) {
+        ig_result_add_image(result, &stored);
+        if (revised && cJSON_IsNull(ig_result_get(result, "revisedPrompt")))
+            ig_result_put(result, "revisedPrompt", cJSON_CreateString(revised));
+    } else if (err->code == IG_ERR_IMAGE_UNREADABLE) {
+        err->code = IG_ERR_PROVIDER_BAD_RESPONSE;
+    }
+    return rc;
+}
+
+/* Commits the images a successful response carried, in response order. A
+ * bad item does not cost the good ones: the first error is reported after
+ * every other image is stored. */
 static int store_images(ig_json_b64_sink *sink, const char *skeleton,
                         const ig_request *req, const ig_applied *applied,
                         cJSON *result, ig_error *err)
 {
     cJSON *doc = ig_json_parse(skeleton, NULL);
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(doc, "data");
-    int rc = 0;
     if (!cJSON_IsArray(data) || cJSON_GetArraySize(data) == 0) {
-        rc = ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
-                     "openai answered without any image (no \"data\" items)");
+        cJSON_Delete(doc);
+        return ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
+                       "openai answered without any image (no \"data\" items)");
     }
+    int rc = 0;
     const cJSON *item;
     cJSON_ArrayForEach(item, data)
     {
-        if (rc != 0)
-            break;
         const char *ref = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "b64_json"));
         const char *revised = cJSON_GetStringValue(
             cJSON_GetObjectItemCaseSensitive(item, "revised_prompt"));
         unsigned long index = 0;
-        if (!ref || sscanf(ref, "ig-image:%lu", &index) != 1) {
+        ig_store_writer *writer = ref && sscanf(ref, "ig-image:%lu", &index) == 1
+                                      ? ig_json_b64_sink_take(sink, index)
+                                      : NULL;
+        if (!writer)
             rc = ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
-                         "openai returned an image item without b64_json");
-            break;
-        }
-        ig_store_writer *writer = ig_json_b64_sink_take(sink, index);
-        cJSON *meta = ig_backend_image_meta(req, "openai", applied->caps->model, revised);
-        ig_stored_image stored;
-        rc = writer ? ig_store_writer_commit(writer, meta, &stored, err)
-                    : ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
-                              "openai returned the same image twice");
-        cJSON_Delete(meta);
-        if (rc == 0) {
-            ig_result_add_image(result, &stored);
-            if (revised && cJSON_IsNull(ig_result_get(result, "revisedPrompt")))
-                ig_result_put(result, "revisedPrompt", cJSON_CreateString(revised));
-        } else if (err->code == IG_ERR_IMAGE_UNREADABLE) {
-            err->code = IG_ERR_PROVIDER_BAD_RESPONSE;
-        }
+                         "openai returned an image item without usable b64_json");
+        else if (commit_image(writer, req, applied, revised, result, err) != 0)
+            rc = -1;
     }
     cJSON_Delete(doc);
     return rc;
+}
+
+/* After a response broke off, keeps every image whose data arrived whole:
+ * the provider has charged for them, and nothing it returned is lost. */
+static void salvage_images(ig_json_b64_sink *sink, const ig_request *req,
+                           const ig_applied *applied, cJSON *result)
+{
+    int kept = 0;
+    for (size_t i = 0; i < ig_json_b64_sink_count(sink); i++) {
+        ig_store_writer *writer = ig_json_b64_sink_take(sink, i);
+        ig_error ignored;
+        ig_error_clear(&ignored);
+        if (writer && commit_image(writer, req, applied, NULL, result, &ignored) == 0)
+            kept++;
+    }
+    if (kept)
+        ig_result_warn(result, "images", "the response broke off; %d image%s that "
+                       "arrived whole %s kept", kept, kept == 1 ? "" : "s",
+                       kept == 1 ? "was" : "were");
 }
 
 /* One HTTP request for n images. */
@@ -106,8 +134,10 @@ static int one_request(const ig_backend_ctx *ctx, const ig_request *req,
         .cancel = ctx->cancel, .sink = ig_json_b64_sink_write, .sink_ctx = sink,
         .provider = "openai",
     };
-    if (ig_http_perform(ctx->http, &hreq, &res, err) != 0)
+    if (ig_http_perform(ctx->http, &hreq, &res, err) != 0) {
+        salvage_images(sink, req, applied, result);
         goto done;
+    }
     if (res.status < 200 || res.status > 299) {
         ig_openai_error(res.status, res.retry_after_s, res.body, err);
         goto done;
@@ -115,6 +145,8 @@ static int one_request(const ig_backend_ctx *ctx, const ig_request *req,
     const char *skeleton = ig_json_b64_sink_finish(sink, err);
     if (skeleton)
         rc = store_images(sink, skeleton, req, applied, result, err);
+    else
+        salvage_images(sink, req, applied, result);
 done:
     if (rc != 0 && err->code == IG_OK)
         ig_fail(err, IG_ERR_INTERNAL, NULL, "openai request failed");

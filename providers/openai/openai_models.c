@@ -36,7 +36,8 @@ const ig_model_caps ig_openai_models[] = {
      .output_formats = IG_FMT_PNG},
     {.model = "dall-e-2",
      .operations = IG_OP_BIT(IG_OP_GENERATE) | IG_OP_BIT(IG_OP_EDIT) | IG_OP_BIT(IG_OP_VARIATE),
-     .edit_modes = IG_MODE_BIT(IG_EDIT_INPAINT) | IG_MODE_BIT(IG_EDIT_OUTPAINT), .mask = true,
+     /* dall-e-2 edits take a square PNG only, so no outpaint canvas. */
+     .edit_modes = IG_MODE_BIT(IG_EDIT_INPAINT), .mask = true,
      .max_n = 10, .max_prompt_chars = 1000, .sizes = dalle2_sizes,
      .output_formats = IG_FMT_PNG},
     {0},

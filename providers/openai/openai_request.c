@@ -56,12 +56,15 @@ static void add_file(ig_openai_body *b, const char *name, const unsigned char *d
 
 /* Extra fields from providerOptions.openai, sent as given (the caller's
  * explicit choice wins over ours). */
-static void add_provider_options(cJSON *json, const ig_request *req)
+static void add_provider_options(cJSON *json, const ig_request *req, cJSON *result)
 {
     const cJSON *options = cJSON_GetObjectItemCaseSensitive(req->provider_options, "openai");
     const cJSON *opt;
     cJSON_ArrayForEach(opt, options)
     {
+        if (cJSON_HasObjectItem(json, opt->string))
+            ig_result_warn(result, "providerOptions.openai", "\"%s\" replaced the value "
+                           "the extension chose (applied does not show it)", opt->string);
         cJSON_DeleteItemFromObjectCaseSensitive(json, opt->string);
         cJSON_AddItemToObject(json, opt->string, cJSON_Duplicate(opt, true));
     }
@@ -101,7 +104,7 @@ int ig_openai_generation_body(const ig_request *req, const ig_applied *applied, 
     else if (req->style)
         ig_result_warn(result, "style", "ignored: model \"%s\" has no style \"%s\" "
                        "(dall-e-3 takes vivid or natural)", model, req->style);
-    add_provider_options(json, req);
+    add_provider_options(json, req, result);
     b->json = cJSON_PrintUnformatted(json);
     cJSON_Delete(json);
     b->path = "/images/generations";
@@ -130,15 +133,47 @@ static void add_common_fields(ig_openai_body *b, const ig_applied *applied, int 
     } else {
         add_text_ref(b, "response_format", "b64_json");
     }
+}
+
+/* The text part named name, or NULL. */
+static ig_http_part *find_text_part(ig_openai_body *b, const char *name)
+{
+    for (size_t i = 0; i < b->n_parts; i++)
+        if (b->parts[i].value && !strcmp(b->parts[i].name, name))
+            return &b->parts[i];
+    return NULL;
+}
+
+/* providerOptions.openai as form fields: a field we already send is
+ * replaced (the caller's explicit choice wins, as in JSON bodies), strings,
+ * numbers and booleans are sent as text, anything else is reported. */
+static void add_multipart_options(ig_openai_body *b, const ig_request *req, cJSON *result)
+{
     const cJSON *options = cJSON_GetObjectItemCaseSensitive(req->provider_options, "openai");
     const cJSON *opt;
     cJSON_ArrayForEach(opt, options)
     {
+        ig_http_part *ours = find_text_part(b, opt->string);
+        if (ours) {
+            ig_result_warn(result, "providerOptions.openai", "\"%s\" replaced the value "
+                           "the extension chose (applied does not show it)", opt->string);
+            ours->name = "";   /* dropped: an empty name is skipped below */
+        }
         if (cJSON_IsString(opt))
             add_text_ref(b, opt->string, opt->valuestring);
         else if (cJSON_IsNumber(opt))
-            add_text(b, opt->string, "%g", opt->valuedouble);
+            add_text(b, opt->string, "%.17g", opt->valuedouble);
+        else if (cJSON_IsBool(opt))
+            add_text_ref(b, opt->string, cJSON_IsTrue(opt) ? "true" : "false");
+        else
+            ig_result_warn(result, "providerOptions.openai", "ignored \"%s\": only strings, "
+                           "numbers and booleans can be sent as form fields", opt->string);
     }
+    size_t kept = 0; /* compact away the replaced parts */
+    for (size_t i = 0; i < b->n_parts; i++)
+        if (b->parts[i].name[0])
+            b->parts[kept++] = b->parts[i];
+    b->n_parts = kept;
 }
 
 int ig_openai_edit_body(const ig_request *req, const ig_applied *applied, int n,
@@ -157,14 +192,29 @@ int ig_openai_edit_body(const ig_request *req, const ig_applied *applied, int n,
         ig_png_clear(&white_mask);
         add_file(b, "image", b->image_png.data, b->image_png.size, "image/png");
         add_file(b, "mask", b->image_png.data, b->image_png.size, "image/png");
+    } else if (!strcmp(applied->caps->model, "dall-e-2")) {
+        /* dall-e-2 takes one square PNG; a crop would misalign the mask. */
+        int cropped = 0;
+        if (image->info.width != image->info.height) {
+            ig_fail(err, IG_ERR_INVALID_ARGUMENT, "image",
+                    "dall-e-2 edits need a square image (got %dx%d)", image->info.width,
+                    image->info.height);
+            ig_error_hint(err, "Use model gpt-image-1, or crop the image and the mask "
+                               "to a square.");
+            return -1;
+        }
+        if (ig_ops_square_png(image->data, image->size, image->info.width, &b->image_png,
+                              &cropped, err) != 0)
+            return -1;
+        add_file(b, "image", b->image_png.data, b->image_png.size, "image/png");
     } else {
         add_file(b, "image", image->data, image->size, image->info.mime_type);
-        if (req->mode == IG_EDIT_INPAINT) {
-            const ig_image *mask = &req->images[IG_ROLE_MASK];
-            if (ig_ops_mask_to_transparent(mask->data, mask->size, &b->mask_png, err) != 0)
-                return -1;
-            add_file(b, "mask", b->mask_png.data, b->mask_png.size, "image/png");
-        }
+    }
+    if (req->mode == IG_EDIT_INPAINT) {
+        const ig_image *mask = &req->images[IG_ROLE_MASK];
+        if (ig_ops_mask_to_transparent(mask->data, mask->size, &b->mask_png, err) != 0)
+            return -1;
+        add_file(b, "mask", b->mask_png.data, b->mask_png.size, "image/png");
     }
     if (req->prompt) {
         add_text_ref(b, "prompt", req->prompt);
@@ -174,6 +224,7 @@ int ig_openai_edit_body(const ig_request *req, const ig_applied *applied, int n,
                        OUTPAINT_PROMPT);
     }
     add_common_fields(b, applied, n, req);
+    add_multipart_options(b, req, result);
     return 0;
 }
 
@@ -194,5 +245,6 @@ int ig_openai_variation_body(const ig_request *req, const ig_applied *applied, i
     b->path = "/images/variations";
     add_file(b, "image", b->image_png.data, b->image_png.size, "image/png");
     add_common_fields(b, applied, n, req);
+    add_multipart_options(b, req, result);
     return 0;
 }

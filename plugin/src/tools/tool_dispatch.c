@@ -2,6 +2,7 @@
 #include "tools/tool_dispatch.h"
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -17,15 +18,32 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* The model to use: the request's, else the config's, else the backend's
- * default for the operation. An unknown model name is sent as given with the
- * default model's capabilities (providers add models faster than we do). */
+/* True when the model can do the request's operation (and edit mode). */
+static bool model_fits(const ig_model_caps *caps, const ig_request *req)
+{
+    return (caps->operations & IG_OP_BIT(req->op)) &&
+           (req->op != IG_OP_EDIT || (caps->edit_modes & IG_MODE_BIT(req->mode)));
+}
+
+/* The model to use: the request's, else the config's default when it can do
+ * this operation, else the backend's default for the operation. An unknown
+ * model name is sent as given with the default model's capabilities
+ * (providers add models faster than we do). */
 static void choose_model(const ig_instance *inst, const ig_backend *backend,
                          const ig_request *req, ig_model_caps *caps, cJSON *result)
 {
     const char *fallback = backend->default_model(req->op, req);
-    const char *wanted = req->model ? req->model
-                                    : inst->config.providers[backend->provider].model;
+    const char *configured = inst->config.providers[backend->provider].model;
+    const char *wanted = req->model;
+    if (!wanted && configured) {
+        const ig_model_caps *c = ig_backend_model(backend, configured);
+        if (!c || model_fits(c, req))
+            wanted = configured;
+        else
+            ig_result_warn(result, "model", "the configured default model \"%s\" cannot "
+                           "%s images; %s was used", configured,
+                           ig_operation_name(req->op), fallback);
+    }
     const ig_model_caps *known = ig_backend_model(backend, wanted ? wanted : fallback);
     if (known) {
         *caps = *known;
@@ -33,7 +51,7 @@ static void choose_model(const ig_instance *inst, const ig_backend *backend,
     }
     *caps = *ig_backend_model(backend, fallback);
     caps->model = wanted;
-    ig_result_warn(result, req->model ? "model" : "imageGeneration.providers.model",
+    ig_result_warn(result, "model",
                    "model \"%s\" is not in this extension's table for %s; it was sent "
                    "as given, assuming it behaves like %s", wanted,
                    ig_provider(backend->provider)->name, fallback);
