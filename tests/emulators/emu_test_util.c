@@ -104,7 +104,12 @@ const cJSON *et_schema(const char *name)
     static cJSON *spec;
     if (!spec) {
         char *text = tu_read_file(SPEC_PATH, NULL);
-        cr_assert_not_null(text, "cannot read %s", SPEC_PATH);
+        /* The spec lives in the planning repo's shared/specs, beside a CI
+         * checkout; a plain clone has no copy, so the drift check is
+         * skipped there rather than failed. */
+        if (!text)
+            cr_skip_test("spec not found at %s: the emulator/spec drift check needs "
+                         "shared/specs beside the checkout", SPEC_PATH);
         spec = cJSON_Parse(text);
         free(text);
         cr_assert_not_null(spec, "the spec is not JSON");
