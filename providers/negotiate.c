@@ -3,31 +3,15 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/json_schema_text.h"
+#include "core/result.h"
 #include "tools/tool_args.h"
 
 #define DEFAULT_AREA (1024.0 * 1024.0) /* when only a ratio is known */
-
-/* Appends one {"field","message"} warning. */
-static void warn(cJSON *warnings, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void warn(cJSON *warnings, const char *field, const char *fmt, ...)
-{
-    char message[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
-    va_end(ap);
-    cJSON *w = cJSON_CreateObject();
-    cJSON_AddStringToObject(w, "field", field);
-    cJSON_AddStringToObject(w, "message", message);
-    cJSON_AddItemToArray(warnings, w);
-}
 
 static const char *const mode_names[] = {"none", "img2img", "inpaint", "outpaint"};
 
@@ -166,13 +150,15 @@ static void negotiate_size(const ig_model_caps *caps, const ig_request *req,
             return;
         snprintf(out->aspect_ratio, sizeof out->aspect_ratio, "%s", pick);
         if (req->width)
-            warn(warnings, "size", "model \"%s\" takes an aspect ratio, not pixels: "
-                 "%dx%d was sent as %s and the provider chooses the pixels",
-                 caps->model, req->width, req->height, pick);
+            ig_warnings_add(warnings, "size",
+                            "model \"%s\" takes an aspect ratio, not pixels: "
+                            "%dx%d was sent as %s and the provider chooses the pixels",
+                            caps->model, req->width, req->height, pick);
         else if ((long)rw * req->aspect_h != (long)rh * req->aspect_w)
-            warn(warnings, "aspectRatio", "model \"%s\" does not offer %d:%d; using "
-                 "the nearest ratio it does, %s", caps->model, req->aspect_w,
-                 req->aspect_h, pick);
+            ig_warnings_add(warnings, "aspectRatio",
+                            "model \"%s\" does not offer %d:%d; using "
+                            "the nearest ratio it does, %s",
+                            caps->model, req->aspect_w, req->aspect_h, pick);
         return;
     } else if (caps->max_side > 0) {
         fit_free_size(caps, w, h, &out->width, &out->height);
@@ -181,11 +167,14 @@ static void negotiate_size(const ig_model_caps *caps, const ig_request *req,
     if (!out->width)
         return;
     if (req->width && (out->width != req->width || out->height != req->height))
-        warn(warnings, field, "model \"%s\" does not offer %dx%d; using the nearest "
-             "size it does, %s", caps->model, req->width, req->height, out->size);
+        ig_warnings_add(warnings, field,
+                        "model \"%s\" does not offer %dx%d; using the nearest "
+                        "size it does, %s",
+                        caps->model, req->width, req->height, out->size);
     else if (!req->width)
-        warn(warnings, field, "aspect ratio %d:%d was sent to model \"%s\" as size %s",
-             req->aspect_w, req->aspect_h, caps->model, out->size);
+        ig_warnings_add(warnings, field,
+                        "aspect ratio %d:%d was sent to model \"%s\" as size %s",
+                        req->aspect_w, req->aspect_h, caps->model, out->size);
 }
 
 /* A quality the model takes, or NULL (then the provider's default). */
@@ -197,8 +186,10 @@ static const char *negotiate_quality(const ig_model_caps *caps, const char *want
     for (int i = 0; caps->qualities && caps->qualities[i]; i++)
         if (!strcmp(caps->qualities[i], wanted))
             return wanted;
-    warn(warnings, "quality", "model \"%s\" has no quality \"%s\"; the provider's "
-         "default was used", caps->model, wanted);
+    ig_warnings_add(warnings, "quality",
+                    "model \"%s\" has no quality \"%s\"; the provider's "
+                    "default was used",
+                    caps->model, wanted);
     return NULL;
 }
 
@@ -223,8 +214,9 @@ static const char *negotiate_format(const ig_model_caps *caps, const char *wante
     unsigned fallback = caps->output_formats & IG_FMT_PNG    ? IG_FMT_PNG
                         : caps->output_formats & IG_FMT_WEBP ? IG_FMT_WEBP
                                                              : IG_FMT_JPEG;
-    warn(warnings, "outputFormat", "model \"%s\" cannot return %s; the image is %s",
-         caps->model, wanted, format_name(fallback));
+    ig_warnings_add(warnings, "outputFormat",
+                    "model \"%s\" cannot return %s; the image is %s", caps->model, wanted,
+                    format_name(fallback));
     return format_name(fallback);
 }
 
@@ -234,25 +226,34 @@ static void negotiate_options(const ig_model_caps *caps, const ig_request *req,
 {
     out->send_negative_prompt = req->negative_prompt && caps->negative_prompt;
     if (req->negative_prompt && !caps->negative_prompt)
-        warn(warnings, "negativePrompt", "ignored: model \"%s\" takes no negative "
-             "prompt; say what to avoid in the prompt instead", caps->model);
+        ig_warnings_add(warnings, "negativePrompt",
+                        "ignored: model \"%s\" takes no negative "
+                        "prompt; say what to avoid in the prompt instead",
+                        caps->model);
     out->send_seed = req->has_seed && caps->seed;
     if (req->has_seed && !caps->seed)
-        warn(warnings, "seed", "ignored: model \"%s\" takes no seed, so results are "
-             "not reproducible", caps->model);
+        ig_warnings_add(warnings, "seed",
+                        "ignored: model \"%s\" takes no seed, so results are "
+                        "not reproducible",
+                        caps->model);
     out->send_reference = req->image_refs[IG_ROLE_REFERENCE] && caps->reference_image;
     if (req->image_refs[IG_ROLE_REFERENCE] && !caps->reference_image)
-        warn(warnings, "referenceImageUrl", "ignored: model \"%s\" cannot use a "
-             "reference image, so character consistency is not enforced", caps->model);
+        ig_warnings_add(warnings, "referenceImageUrl",
+                        "ignored: model \"%s\" cannot use a "
+                        "reference image, so character consistency is not enforced",
+                        caps->model);
     if (!strcmp(req->background, "transparent") && !caps->transparent_background)
-        warn(warnings, "background", "ignored: model \"%s\" cannot make transparent "
-             "backgrounds", caps->model);
+        ig_warnings_add(warnings, "background",
+                        "ignored: model \"%s\" cannot make transparent "
+                        "backgrounds",
+                        caps->model);
     if (req->prompt && caps->max_prompt_chars == 0)
-        warn(warnings, "prompt", "ignored: model \"%s\" takes no prompt", caps->model);
+        ig_warnings_add(warnings, "prompt", "ignored: model \"%s\" takes no prompt",
+                        caps->model);
 }
 
-int ig_negotiate(const ig_model_caps *caps, const ig_request *req,
-                 ig_applied *out, cJSON *warnings, ig_error *err)
+int ig_negotiate(const ig_model_caps *caps, const ig_request *req, ig_applied *out,
+                 cJSON *warnings, ig_error *err)
 {
     memset(out, 0, sizeof *out);
     out->caps = caps;
@@ -263,10 +264,10 @@ int ig_negotiate(const ig_model_caps *caps, const ig_request *req,
     int per_call = caps->max_n > 0 ? caps->max_n : 1;
     out->requests = (req->n + per_call - 1) / per_call;
     if (out->requests > 1)
-        warn(warnings, "n", "model \"%s\" makes at most %d image%s per request; "
-             "the call is split into %d requests", caps->model, per_call,
-             per_call == 1 ? "" : "s",
-             out->requests);
+        ig_warnings_add(warnings, "n",
+                        "model \"%s\" makes at most %d image%s per request; "
+                        "the call is split into %d requests",
+                        caps->model, per_call, per_call == 1 ? "" : "s", out->requests);
     out->quality = negotiate_quality(caps, req->quality, warnings);
     out->output_format = negotiate_format(caps, req->output_format, warnings);
     negotiate_options(caps, req, out, warnings);

@@ -73,17 +73,30 @@ void ig_result_set_ok(cJSON *result)
     ig_result_put(result, "error", cJSON_CreateNull());
 }
 
-void ig_result_warn(cJSON *result, const char *field, const char *fmt, ...)
+static void add_warning(cJSON *warnings, const char *field, const char *fmt, va_list ap)
 {
     char message[512];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(message, sizeof message, fmt, ap);
-    va_end(ap);
     cJSON *w = cJSON_CreateObject();
     cJSON_AddStringToObject(w, "field", field ? field : "");
     cJSON_AddStringToObject(w, "message", message);
-    cJSON_AddItemToArray(ig_result_get(result, "warnings"), w);
+    cJSON_AddItemToArray(warnings, w);
+}
+
+void ig_result_warn(cJSON *result, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_warning(ig_result_get(result, "warnings"), field, fmt, ap);
+    va_end(ap);
+}
+
+void ig_warnings_add(cJSON *warnings, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_warning(warnings, field, fmt, ap);
+    va_end(ap);
 }
 
 char *ig_result_render(const cJSON *result, const ig_redactor *redactor)

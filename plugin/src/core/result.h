@@ -33,6 +33,10 @@ void ig_result_set_ok(cJSON *result);
 void ig_result_warn(cJSON *result, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The same, appending to a bare warnings array (borrowed). */
+void ig_warnings_add(cJSON *warnings, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Replaces key's value with item (ownership of item moves to result). */
 void ig_result_put(cJSON *result, const char *key, cJSON *item);
 
