@@ -70,6 +70,37 @@ static void add_provider_options(cJSON *json, const ig_request *req, cJSON *resu
     }
 }
 
+/* One request field: text, or the number `number` when text is NULL. */
+typedef struct openai_field {
+    const char *name;
+    const char *text;
+    int number;
+} openai_field;
+
+/* The fields every OpenAI Images request sends for this model. The JSON and
+ * the multipart bodies both build from this list, so they cannot disagree
+ * about which model takes which field. Returns how many were written. */
+static size_t model_fields(const ig_request *req, const ig_applied *applied, int n,
+                           openai_field out[6])
+{
+    const char *model = applied->caps->model;
+    size_t k = 0;
+    out[k++] = (openai_field){"model", model, 0};
+    out[k++] = (openai_field){"n", NULL, n};
+    if (applied->size[0])
+        out[k++] = (openai_field){"size", applied->size, 0};
+    if (applied->quality)
+        out[k++] = (openai_field){"quality", applied->quality, 0};
+    if (ig_openai_is_gpt_image(model)) {
+        out[k++] = (openai_field){"output_format", applied->output_format, 0};
+        if (strcmp(req->background, "auto"))
+            out[k++] = (openai_field){"background", req->background, 0};
+    } else {
+        out[k++] = (openai_field){"response_format", "b64_json", 0}; /* never URLs */
+    }
+    return k;
+}
+
 static const char *const dalle3_styles[] = {"vivid", "natural", NULL};
 
 static bool listed(const char *const *list, const char *value)
@@ -85,19 +116,14 @@ int ig_openai_generation_body(const ig_request *req, const ig_applied *applied, 
 {
     const char *model = applied->caps->model;
     cJSON *json = cJSON_CreateObject();
-    cJSON_AddStringToObject(json, "model", model);
     cJSON_AddStringToObject(json, "prompt", req->prompt);
-    cJSON_AddNumberToObject(json, "n", n);
-    if (applied->size[0])
-        cJSON_AddStringToObject(json, "size", applied->size);
-    if (applied->quality)
-        cJSON_AddStringToObject(json, "quality", applied->quality);
-    if (ig_openai_is_gpt_image(model)) {
-        cJSON_AddStringToObject(json, "output_format", applied->output_format);
-        if (strcmp(req->background, "auto"))
-            cJSON_AddStringToObject(json, "background", req->background);
-    } else {
-        cJSON_AddStringToObject(json, "response_format", "b64_json");
+    openai_field fields[6];
+    size_t count = model_fields(req, applied, n, fields);
+    for (size_t i = 0; i < count; i++) {
+        if (fields[i].text)
+            cJSON_AddStringToObject(json, fields[i].name, fields[i].text);
+        else
+            cJSON_AddNumberToObject(json, fields[i].name, fields[i].number);
     }
     if (req->style && !strcmp(model, "dall-e-3") && listed(dalle3_styles, req->style))
         cJSON_AddStringToObject(json, "style", req->style);
@@ -115,23 +141,17 @@ int ig_openai_generation_body(const ig_request *req, const ig_applied *applied, 
     "Extend the image naturally beyond its borders, matching its content, "     \
     "style and lighting."
 
-/* Text fields shared by edits and variations. */
+/* The model's fields as form parts, for edits and variations. */
 static void add_common_fields(ig_openai_body *b, const ig_applied *applied, int n,
                               const ig_request *req)
 {
-    const char *model = applied->caps->model;
-    add_text_ref(b, "model", model);
-    add_text(b, "n", "%d", n);
-    if (applied->size[0])
-        add_text_ref(b, "size", applied->size);
-    if (applied->quality)
-        add_text_ref(b, "quality", applied->quality);
-    if (ig_openai_is_gpt_image(model)) {
-        add_text_ref(b, "output_format", applied->output_format);
-        if (strcmp(req->background, "auto"))
-            add_text_ref(b, "background", req->background);
-    } else {
-        add_text_ref(b, "response_format", "b64_json");
+    openai_field fields[6];
+    size_t count = model_fields(req, applied, n, fields);
+    for (size_t i = 0; i < count; i++) {
+        if (fields[i].text)
+            add_text_ref(b, fields[i].name, fields[i].text);
+        else
+            add_text(b, fields[i].name, "%d", fields[i].number);
     }
 }
 
