@@ -165,34 +165,26 @@ static bool over_limit(uint64_t w, uint64_t h, uint64_t max_pixels)
     return max_pixels != 0 && w * h > max_pixels; /* w,h < 2^32: no overflow */
 }
 
+/* The libvips buffer loader of each accepted format (all share one
+ * signature). Only these ever see untrusted bytes: no other loader runs. */
+typedef int (*buffer_loader)(void *buf, size_t len, VipsImage **out, ...);
+static const buffer_loader loaders[] = {
+    [FMT_PNG] = vips_pngload_buffer,
+    [FMT_JPEG] = vips_jpegload_buffer,
+    [FMT_WEBP] = vips_webpload_buffer,
+};
+
 /* Calls the loader matching the sniffed format; lazy, so only the header
  * is read. fail_on=error makes a later pixel read fail on truncation. */
 static VipsImage *load_header(sniffed_format f, const unsigned char *data,
                               size_t size)
 {
+    if (f == FMT_UNKNOWN)
+        return NULL;
     void *buf = (void *)data; /* vips loaders take void* but only read it */
     VipsImage *img = NULL;
-    int rc = -1;
-    switch (f) {
-    case FMT_PNG:
-        rc = vips_pngload_buffer(buf, size, &img, "access",
-                                 VIPS_ACCESS_SEQUENTIAL, "fail_on",
-                                 VIPS_FAIL_ON_ERROR, NULL);
-        break;
-    case FMT_JPEG:
-        rc = vips_jpegload_buffer(buf, size, &img, "access",
-                                  VIPS_ACCESS_SEQUENTIAL, "fail_on",
-                                  VIPS_FAIL_ON_ERROR, NULL);
-        break;
-    case FMT_WEBP:
-        rc = vips_webpload_buffer(buf, size, &img, "access",
-                                  VIPS_ACCESS_SEQUENTIAL, "fail_on",
-                                  VIPS_FAIL_ON_ERROR, NULL);
-        break;
-    case FMT_UNKNOWN:
-        break;
-    }
-    if (rc != 0) {
+    if (loaders[f](buf, size, &img, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
+                   VIPS_FAIL_ON_ERROR, NULL) != 0) {
         if (img)
             g_object_unref(img);
         return NULL;
