@@ -59,9 +59,12 @@ void agx_host_clear_progress(agx_host_ctx *ctx)
     pthread_mutex_unlock(&ctx->lock);
 }
 
-/* Writes "<prefix> text\n" keeping the progress line below it. */
-static void print_line(agx_host_ctx *ctx, const char *prefix, const char *text)
+/* Writes "<prefix> <formatted text>\n" keeping the progress line below it. */
+static void vprint_line(agx_host_ctx *ctx, const char *prefix, const char *fmt,
+                        va_list ap)
 {
+    char text[1024];
+    vsnprintf(text, sizeof text, fmt, ap);
     pthread_mutex_lock(&ctx->lock);
     erase_line_locked(ctx);
     fprintf(stderr, "%s %s\n", prefix, text);
@@ -72,24 +75,20 @@ static void print_line(agx_host_ctx *ctx, const char *prefix, const char *text)
 
 void agx_host_note(agx_host_ctx *ctx, const char *fmt, ...)
 {
-    char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
     char prefix[sizeof ctx->ext_id + 2];
     snprintf(prefix, sizeof prefix, "[%s]", ctx->ext_id);
-    print_line(ctx, prefix, text);
+    va_list ap;
+    va_start(ap, fmt);
+    vprint_line(ctx, prefix, fmt, ap);
+    va_end(ap);
 }
 
 void agx_host_say(agx_host_ctx *ctx, const char *fmt, ...)
 {
-    char text[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    vprint_line(ctx, "agentos-ext:", fmt, ap);
     va_end(ap);
-    print_line(ctx, "agentos-ext:", text);
 }
 
 static const char *level_name(int32_t level)
