@@ -67,11 +67,15 @@ static size_t max_args_bytes(const ig_config *config)
     return (size_t)(config->max_input_bytes / 3 * 4 + 64) * 2 + (1u << 20);
 }
 
-static cJSON *parse_args(call_state *cs, const char *text)
+/* Parses the caller's argument text. Secrets are redacted from it first
+ * (messages below quote and clip what the caller sent, and nothing a caller
+ * pasted in may reach a provider), but only after the size cap, so an
+ * oversized call is refused without copying and scanning it. */
+static cJSON *parse_args(call_state *cs, const char *raw)
 {
-    if (!text)
+    if (!raw)
         return cJSON_CreateObject();
-    size_t len = strlen(text), cap = max_args_bytes(&cs->inst->config);
+    size_t len = strlen(raw), cap = max_args_bytes(&cs->inst->config);
     if (len > cap) {
         ig_fail(&cs->err, IG_ERR_INVALID_ARGUMENT, NULL,
                 "the arguments are %zu bytes; at most %zu are accepted", len, cap);
@@ -79,8 +83,14 @@ static cJSON *parse_args(call_state *cs, const char *text)
                                 "id instead of a data: URL.");
         return NULL;
     }
+    char *text = ig_redact(cs->inst->redactor, raw);
+    if (!text) {
+        ig_fail(&cs->err, IG_ERR_INTERNAL, NULL, "out of memory");
+        return NULL;
+    }
     size_t error_at = 0;
     cJSON *args = ig_json_parse(text, &error_at);
+    free(text);
     if (!args || !cJSON_IsObject(args)) {
         if (args)
             ig_fail(&cs->err, IG_ERR_INVALID_JSON, NULL,
@@ -201,10 +211,9 @@ char *ig_tool_call(ig_instance *inst, ig_job *job, const char *tool,
                    const char *args_json, int *final_state)
 {
     double started = now_ms();
-    /* Secrets out first: messages below quote and clip what the caller sent,
-     * and nothing a caller pasted in should reach a provider either. */
+    /* The tool name is quoted in messages: no secret in it (arguments are
+     * redacted in parse_args). */
     char *clean_tool = ig_redact(inst->redactor, tool ? tool : "");
-    char *clean_args = args_json ? ig_redact(inst->redactor, args_json) : NULL;
     call_state cs = {
         .inst = inst,
         .job = job,
@@ -212,10 +221,10 @@ char *ig_tool_call(ig_instance *inst, ig_job *job, const char *tool,
         .tool = clean_tool ? clean_tool : "",
     };
     cs.result = ig_result_new(cs.tool);
-    if (!clean_tool || (args_json && !clean_args))
+    if (!clean_tool)
         ig_fail(&cs.err, IG_ERR_INTERNAL, NULL, "out of memory");
     else
-        run_pipeline(&cs, clean_args);
+        run_pipeline(&cs, args_json);
 
     if (cs.err.code == IG_OK) {
         ig_result_set_ok(cs.result);
@@ -233,6 +242,5 @@ char *ig_tool_call(ig_instance *inst, ig_job *job, const char *tool,
     char *text = ig_result_render(cs.result, inst->redactor);
     cJSON_Delete(cs.result);
     free(clean_tool);
-    free(clean_args);
     return text;
 }
