@@ -30,7 +30,7 @@ const char *et_url(oai_emulator *emu, const char *suffix)
 bool et_decode(const unsigned char *data, size_t size, et_image *out)
 {
     memset(out, 0, sizeof *out);
-    cr_assert_eq(oai_vips_init(), 0);
+    cr_assert_eq(emu_vips_init(), 0);
     const char *loader = vips_foreign_find_load_buffer(data, size);
     if (!loader)
         return false;

@@ -256,7 +256,7 @@ static void on_request(void *ctx, const emu_request *req, emu_response *out)
 
 oai_emulator *oai_emulator_start(int port, const char *api_key)
 {
-    if (oai_vips_init() != 0)
+    if (emu_vips_init() != 0)
         return NULL;
     oai_emulator *emu = calloc(1, sizeof *emu);
     if (!emu)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "emulators/emu_images.h"
 #include "emulators/emulator_core.h"
 
 typedef enum oai_endpoint { OAI_GENERATIONS, OAI_EDITS, OAI_VARIATIONS } oai_endpoint;
@@ -57,24 +58,5 @@ void oai_params_free(oai_params *p);
 /* Fills *e as a 400 invalid_request_error (param/code NULL = null). */
 void oai_error_set(oai_error *e, const char *param, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-
-/* What libvips learnt about an input image. */
-typedef struct oai_probe {
-    char format[8]; /* png|jpeg|webp|"" (undecodable or other) */
-    int width, height, bands;
-    bool alpha;
-} oai_probe;
-
-/* Initialises libvips once per process; 0 or -1. Any thread. */
-int oai_vips_init(void);
-/* Decodes the header of a PNG, JPEG or WebP image; false for anything else. */
-bool oai_image_probe(const unsigned char *data, size_t size, oai_probe *out);
-/* A real width x height pattern image, varied by seed, encoded as format
- * (png|jpeg|webp) with quality (jpeg/webp, 0-100) and 4 bands when alpha.
- * Returns malloc'd bytes and sets *size, or NULL on failure. */
-unsigned char *oai_image_make(int width, int height, const char *format, int quality,
-                              bool alpha, unsigned seed, size_t *size);
-/* Standard base64 of bytes; malloc'd and NUL-terminated. */
-char *oai_base64(const unsigned char *data, size_t size);
 
 #endif

@@ -47,7 +47,7 @@ static void add_settings(cJSON *o, const oai_params *p)
 static unsigned char *make_one(const oai_params *p, unsigned seed, size_t *size)
 {
     const char *fmt = p->gpt ? p->output_format : "png";
-    return oai_image_make(p->width, p->height, fmt, p->output_compression,
+    return emu_image_make(p->width, p->height, fmt, p->output_compression,
                           p->gpt && p->transparent, seed, size);
 }
 
@@ -83,7 +83,7 @@ static void respond_stream(const oai_respond_ctx *ctx, const oai_params *p, emu_
             ctx->fail(ctx->cls, out);
             return;
         }
-        char *b64 = oai_base64(img, size);
+        char *b64 = emu_base64(img, size);
         free(img);
         for (int k = 0; k < p->partial_images; k++) {
             cJSON *ev = cJSON_CreateObject();
@@ -131,7 +131,7 @@ void oai_respond_images(const oai_respond_ctx *ctx, oai_params *p, emu_response 
             cJSON_AddStringToObject(item, "url", url);
             free(url);
         } else {
-            char *b64 = oai_base64(img, size);
+            char *b64 = emu_base64(img, size);
             cJSON_AddStringToObject(item, "b64_json", b64);
             free(b64);
             free(img);

@@ -67,7 +67,7 @@ void oai_request_model(const emu_request *req, oai_endpoint ep, char *model, siz
 
 /* Checks one uploaded file part: a file, an allowed type, decodable, small enough. */
 static int check_file(const emu_part *part, const char *param, bool png_only, size_t max,
-                      oai_probe *info, oai_error *e)
+                      emu_probe *info, oai_error *e)
 {
     const char *ct = part->content_type;
     if (!part->filename[0]) {
@@ -92,7 +92,7 @@ static int check_file(const emu_part *part, const char *param, bool png_only, si
                       "Invalid file '%s': the file must be less than %zu MB.", param, max / MB);
         return -1;
     }
-    if (!oai_image_probe(part->data, part->size, info) || !info->format[0] ||
+    if (!emu_image_probe(part->data, part->size, info) || !info->format[0] ||
         (png_only && strcmp(info->format, "png"))) {
         oai_error_set(e, param, "invalid_image_format",
                       "Invalid image file or mode for image '%s', please check your image "
@@ -103,16 +103,16 @@ static int check_file(const emu_part *part, const char *param, bool png_only, si
 }
 
 /* Input tokens an image costs (a tile estimate, like the real usage). */
-static int image_tokens(const oai_probe *info)
+static int image_tokens(const emu_probe *info)
 {
     int tiles = ((info->width + 511) / 512) * ((info->height + 511) / 512);
     return 65 + 129 * tiles;
 }
 
 /* The mask rules: PNG, alpha channel, exactly the first image's size. */
-static int check_mask(const emu_part *mask, const oai_probe *first, oai_error *e)
+static int check_mask(const emu_part *mask, const emu_probe *first, oai_error *e)
 {
-    oai_probe info;
+    emu_probe info;
     if (check_file(mask, "mask", true, 4 * MB, &info, e))
         return -1;
     if (!info.alpha) {
@@ -135,7 +135,7 @@ static int check_mask(const emu_part *mask, const oai_probe *first, oai_error *e
 static int check_images(const emu_request *req, oai_endpoint ep, oai_params *p, oai_error *e)
 {
     bool dalle = !p->gpt;
-    oai_probe first = {0};
+    emu_probe first = {0};
     const emu_part *mask = NULL;
     for (size_t i = 0; i < req->part_count; i++) {
         const emu_part *part = &req->parts[i];
@@ -152,7 +152,7 @@ static int check_images(const emu_request *req, oai_endpoint ep, oai_params *p, 
                           p->model);
             return -1;
         }
-        oai_probe info;
+        emu_probe info;
         if (check_file(part, "image", dalle, dalle ? 4 * MB : 50 * MB, &info, e))
             return -1;
         if (dalle && info.width != info.height) {

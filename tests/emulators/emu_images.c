@@ -1,7 +1,4 @@
-/*
- * openai_images.c - real images for the OpenAI emulator: a seeded pattern of
- * any size encoded with libvips, input image probing, and base64.
- */
+/* emu_images.c - real images for the emulators (see emu_images.h). */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,7 +6,7 @@
 
 #include <vips/vips.h>
 
-#include "emulators/openai_internal.h"
+#include "emulators/emu_images.h"
 
 static pthread_once_t vips_once = PTHREAD_ONCE_INIT;
 static int vips_rc = -1;
@@ -17,16 +14,16 @@ static int vips_rc = -1;
 /* pthread_once body: VIPS_INIT may run only once per process. */
 static void vips_init_once(void)
 {
-    vips_rc = VIPS_INIT("openai-emulator") == 0 ? 0 : -1;
+    vips_rc = VIPS_INIT("emulator") == 0 ? 0 : -1;
 }
 
-int oai_vips_init(void)
+int emu_vips_init(void)
 {
     pthread_once(&vips_once, vips_init_once);
     return vips_rc;
 }
 
-/* Sniffs the three formats OpenAI takes, so other bytes never reach libvips'
+/* Sniffs the three formats providers take, so other bytes never reach libvips'
  * catch-all loaders (ImageMagick dlopens coders from connection threads). */
 static bool sniff_supported(const unsigned char *d, size_t n)
 {
@@ -35,10 +32,10 @@ static bool sniff_supported(const unsigned char *d, size_t n)
            (n >= 12 && !memcmp(d, "RIFF", 4) && !memcmp(d + 8, "WEBP", 4));
 }
 
-bool oai_image_probe(const unsigned char *data, size_t size, oai_probe *out)
+bool emu_image_probe(const unsigned char *data, size_t size, emu_probe *out)
 {
     memset(out, 0, sizeof *out);
-    if (oai_vips_init() != 0 || !sniff_supported(data, size))
+    if (emu_vips_init() != 0 || !sniff_supported(data, size))
         return false;
     const char *loader = vips_foreign_find_load_buffer(data, size);
     if (!loader)
@@ -62,10 +59,10 @@ bool oai_image_probe(const unsigned char *data, size_t size, oai_probe *out)
     return true;
 }
 
-unsigned char *oai_image_make(int width, int height, const char *format, int quality,
+unsigned char *emu_image_make(int width, int height, const char *format, int quality,
                               bool alpha, unsigned seed, size_t *size)
 {
-    if (oai_vips_init() != 0 || width <= 0 || height <= 0)
+    if (emu_vips_init() != 0 || width <= 0 || height <= 0)
         return NULL;
     int bands = alpha ? 4 : 3;
     size_t n = (size_t)width * (size_t)height * (size_t)bands;
@@ -116,7 +113,7 @@ unsigned char *oai_image_make(int width, int height, const char *format, int qua
     return out;
 }
 
-char *oai_base64(const unsigned char *data, size_t size)
+char *emu_base64(const unsigned char *data, size_t size)
 {
     static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char *out = malloc((size + 2) / 3 * 4 + 1);
@@ -135,5 +132,47 @@ char *oai_base64(const unsigned char *data, size_t size)
         out[o++] = i + 2 < size ? tbl[v & 63] : '=';
     }
     out[o] = 0;
+    return out;
+}
+
+/* The value of one base64 character, or -1. */
+static int b64_value(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+unsigned char *emu_base64_decode(const char *text, size_t *size)
+{
+    size_t len = strlen(text);
+    while (len && text[len - 1] == '=')
+        len--;
+    if (len % 4 == 1)
+        return NULL;
+    unsigned char *out = malloc(len / 4 * 3 + 3);
+    if (!out)
+        abort();
+    size_t o = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < len; i++) {
+        int v = b64_value(text[i]);
+        if (v < 0) {
+            free(out);
+            return NULL;
+        }
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (unsigned char)(acc >> bits);
+        }
+    }
+    *size = o;
     return out;
 }
