@@ -39,6 +39,21 @@ ec_result ec_get(const char *url, const char *key, long timeout_ms);
 /* A request with any method and optional JSON body. */
 ec_result ec_request(const char *method, const char *url, const char *key, const char *body,
                      long timeout_ms);
+/* Any request: headers are full lines (for example "x-key: k"),
+ * NULL-terminated (may be NULL); body is sent as given with content_type
+ * (NULL = application/json) unless parts are given (multipart). No
+ * Authorization header is added: put it in headers. */
+typedef struct ec_call {
+    const char *method;
+    const char *url;
+    const char *const *headers;
+    const char *body;
+    const char *content_type;
+    const ec_part *parts;
+    size_t part_count;
+    long timeout_ms;
+} ec_call;
+ec_result ec_send(const ec_call *call);
 /* The value of a response header (case-insensitive), malloc'd, or NULL. */
 char *ec_header(const ec_result *r, const char *name);
 void ec_result_free(ec_result *r);
