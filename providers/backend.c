@@ -2,7 +2,11 @@
 #include "providers/backend.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include "core/result.h"
 
 const ig_model_caps *ig_backend_model(const ig_backend *backend, const char *model)
 {
@@ -77,4 +81,65 @@ cJSON *ig_backend_image_meta(const ig_request *req, const char *provider,
         if (req->images[role].data)
             cJSON_AddItemToArray(parents, cJSON_CreateString(req->images[role].id));
     return meta;
+}
+
+int ig_backend_commit_image(ig_store_writer *writer, const ig_request *req,
+                            const char *provider, const char *model,
+                            const char *revised_prompt, cJSON *result, ig_error *err)
+{
+    cJSON *meta = ig_backend_image_meta(req, provider, model, revised_prompt);
+    ig_stored_image stored;
+    int rc = ig_store_writer_commit(writer, meta, &stored, err);
+    cJSON_Delete(meta);
+    if (rc == 0) {
+        ig_result_add_image(result, &stored);
+        if (revised_prompt && cJSON_IsNull(ig_result_get(result, "revisedPrompt")))
+            ig_result_put(result, "revisedPrompt", cJSON_CreateString(revised_prompt));
+    } else if (err->code == IG_ERR_IMAGE_UNREADABLE) {
+        err->code = IG_ERR_PROVIDER_BAD_RESPONSE;
+    }
+    return rc;
+}
+
+int ig_backend_writer_sink(void *writer, const void *data, size_t size, ig_error *err)
+{
+    return ig_store_writer_append(writer, data, size, err);
+}
+
+double ig_backend_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int ig_backend_sleep(const ig_backend_ctx *ctx, long ms, ig_error *err)
+{
+    for (long left = ms; left > 0; left -= 50) {
+        if (ctx->cancel && atomic_load(ctx->cancel))
+            break;
+        long step = left < 50 ? left : 50;
+        struct timespec ts = {step / 1000, (step % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (ctx->cancel && atomic_load(ctx->cancel))
+        return ig_fail(err, IG_ERR_CANCELED, NULL, "the call was cancelled");
+    return 0;
+}
+
+void ig_backend_json_options(cJSON *json, const ig_request *req, const char *provider,
+                             cJSON *result)
+{
+    char field[64];
+    snprintf(field, sizeof field, "providerOptions.%s", provider);
+    const cJSON *options = cJSON_GetObjectItemCaseSensitive(req->provider_options, provider);
+    const cJSON *opt;
+    cJSON_ArrayForEach(opt, options)
+    {
+        if (cJSON_HasObjectItem(json, opt->string))
+            ig_result_warn(result, field, "\"%s\" replaced the value the extension chose "
+                           "(applied does not show it)", opt->string);
+        cJSON_DeleteItemFromObjectCaseSensitive(json, opt->string);
+        cJSON_AddItemToObject(json, opt->string, cJSON_Duplicate(opt, true));
+    }
 }

@@ -30,6 +30,8 @@ typedef struct ig_backend_ctx {
     const char *api_key;      /* never logged nor put in any message */
     const char *base_url;     /* without a trailing slash */
     const atomic_bool *cancel;
+    long timeout_ms;          /* the whole run, async waiting included */
+    long poll_interval_ms;    /* between status requests of an async job */
     /* Progress of this run, 0..1 within the provider stage. May be NULL. */
     void (*progress)(void *progress_ctx, double fraction, const char *message);
     void *progress_ctx;
@@ -60,6 +62,37 @@ typedef struct ig_backend {
  */
 cJSON *ig_backend_image_meta(const ig_request *req, const char *provider,
                              const char *model, const char *revised_prompt);
+
+/*
+ * Commits a finished image (ownership of writer passes here; it is freed
+ * either way) with ig_backend_image_meta's sidecar, and appends it to
+ * result's "images"; sets "revisedPrompt" from the first revised prompt.
+ * Bytes that do not decode become IG_ERR_PROVIDER_BAD_RESPONSE.
+ */
+int ig_backend_commit_image(ig_store_writer *writer, const ig_request *req,
+                            const char *provider, const char *model,
+                            const char *revised_prompt, cJSON *result, ig_error *err);
+
+/* An ig_http_sink_fn that appends a raw image body to the ig_store_writer
+ * passed as ctx. */
+int ig_backend_writer_sink(void *writer, const void *data, size_t size, ig_error *err);
+
+/*
+ * Sleeps ms for an async job's next poll, waking every 50 ms to notice
+ * the cancel flag. Returns 0, or -1 with IG_ERR_CANCELED.
+ */
+int ig_backend_sleep(const ig_backend_ctx *ctx, long ms, ig_error *err);
+
+/* Milliseconds on a monotonic clock (for deadlines and attempt timings). */
+double ig_backend_now_ms(void);
+
+/*
+ * Adds providerOptions.<provider> to a JSON body: each key replaces what
+ * the backend set (the caller's explicit choice wins) with a warning in
+ * result, since "applied" then no longer shows what was sent.
+ */
+void ig_backend_json_options(cJSON *json, const ig_request *req, const char *provider,
+                             cJSON *result);
 
 /* The capabilities of model in backend, or NULL when it does not list it. */
 const ig_model_caps *ig_backend_model(const ig_backend *backend, const char *model);

@@ -37,18 +37,8 @@ static int commit_image(ig_store_writer *writer, const ig_request *req,
                         const ig_applied *applied, const char *revised, cJSON *result,
                         ig_error *err)
 {
-    cJSON *meta = ig_backend_image_meta(req, "openai", applied->caps->model, revised);
-    ig_stored_image stored;
-    int rc = ig_store_writer_commit(writer, meta, &stored, err);
-    cJSON_Delete(meta);
-    if (rc == 0) {
-        ig_result_add_image(result, &stored);
-        if (revised && cJSON_IsNull(ig_result_get(result, "revisedPrompt")))
-            ig_result_put(result, "revisedPrompt", cJSON_CreateString(revised));
-    } else if (err->code == IG_ERR_IMAGE_UNREADABLE) {
-        err->code = IG_ERR_PROVIDER_BAD_RESPONSE;
-    }
-    return rc;
+    return ig_backend_commit_image(writer, req, "openai", applied->caps->model, revised,
+                                   result, err);
 }
 
 /* Commits the images a successful response carried, in response order. A
@@ -129,8 +119,8 @@ static int one_request(const ig_backend_ctx *ctx, const ig_request *req,
     ig_http_request hreq = {
         .method = "POST", .url = url, .headers = headers,
         .body = body.json, .body_size = body.json ? strlen(body.json) : 0,
-        .parts = body.parts, .n_parts = body.json ? 0 : body.n_parts,
-        .timeout_ms = 300000, .idle_timeout_ms = 180000, /* image models are slow */
+        .parts = body.form.parts, .n_parts = body.json ? 0 : body.form.n_parts,
+        .timeout_ms = ctx->timeout_ms, .idle_timeout_ms = 180000, /* image models are slow */
         .cancel = ctx->cancel, .sink = ig_json_b64_sink_write, .sink_ctx = sink,
         .provider = "openai",
     };

@@ -3,7 +3,6 @@
 #include "providers/openai/openai_request.h"
 
 #include <cjson/cJSON.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,57 +16,6 @@ void ig_openai_body_clear(ig_openai_body *b)
     ig_png_clear(&b->image_png);
     ig_png_clear(&b->mask_png);
     memset(b, 0, sizeof *b);
-}
-
-/* Adds a text part whose value lives in the body's own storage. */
-static void add_text(ig_openai_body *b, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void add_text(ig_openai_body *b, const char *name, const char *fmt, ...)
-{
-    if (b->n_parts >= IG_OPENAI_MAX_PARTS)
-        return;
-    char *slot = b->text[b->n_parts];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(slot, sizeof b->text[0], fmt, ap);
-    va_end(ap);
-    b->parts[b->n_parts++] = (ig_http_part){.name = name, .value = slot};
-}
-
-/* Adds a text part borrowing a long value (the prompt) without a copy. */
-static void add_text_ref(ig_openai_body *b, const char *name, const char *value)
-{
-    if (b->n_parts < IG_OPENAI_MAX_PARTS)
-        b->parts[b->n_parts++] = (ig_http_part){.name = name, .value = value};
-}
-
-static void add_file(ig_openai_body *b, const char *name, const unsigned char *data,
-                     size_t size, const char *mime)
-{
-    if (b->n_parts >= IG_OPENAI_MAX_PARTS)
-        return;
-    const char *ext = strchr(mime, '/') ? strchr(mime, '/') + 1 : "png";
-    snprintf(b->filenames[b->n_parts], sizeof b->filenames[0], "%s.%s", name, ext);
-    b->parts[b->n_parts] = (ig_http_part){.name = name, .data = data, .size = size,
-                                          .filename = b->filenames[b->n_parts],
-                                          .content_type = mime};
-    b->n_parts++;
-}
-
-/* Extra fields from providerOptions.openai, sent as given (the caller's
- * explicit choice wins over ours). */
-static void add_provider_options(cJSON *json, const ig_request *req, cJSON *result)
-{
-    const cJSON *options = cJSON_GetObjectItemCaseSensitive(req->provider_options, "openai");
-    const cJSON *opt;
-    cJSON_ArrayForEach(opt, options)
-    {
-        if (cJSON_HasObjectItem(json, opt->string))
-            ig_result_warn(result, "providerOptions.openai", "\"%s\" replaced the value "
-                           "the extension chose (applied does not show it)", opt->string);
-        cJSON_DeleteItemFromObjectCaseSensitive(json, opt->string);
-        cJSON_AddItemToObject(json, opt->string, cJSON_Duplicate(opt, true));
-    }
 }
 
 /* One request field: text, or the number `number` when text is NULL. */
@@ -130,7 +78,7 @@ int ig_openai_generation_body(const ig_request *req, const ig_applied *applied, 
     else if (req->style)
         ig_result_warn(result, "style", "ignored: model \"%s\" has no style \"%s\" "
                        "(dall-e-3 takes vivid or natural)", model, req->style);
-    add_provider_options(json, req, result);
+    ig_backend_json_options(json, req, "openai", result);
     b->json = cJSON_PrintUnformatted(json);
     cJSON_Delete(json);
     b->path = "/images/generations";
@@ -149,51 +97,10 @@ static void add_common_fields(ig_openai_body *b, const ig_applied *applied, int 
     size_t count = model_fields(req, applied, n, fields);
     for (size_t i = 0; i < count; i++) {
         if (fields[i].text)
-            add_text_ref(b, fields[i].name, fields[i].text);
+            ig_form_text_ref(&b->form, fields[i].name, fields[i].text);
         else
-            add_text(b, fields[i].name, "%d", fields[i].number);
+            ig_form_text(&b->form, fields[i].name, "%d", fields[i].number);
     }
-}
-
-/* The text part named name, or NULL. */
-static ig_http_part *find_text_part(ig_openai_body *b, const char *name)
-{
-    for (size_t i = 0; i < b->n_parts; i++)
-        if (b->parts[i].value && !strcmp(b->parts[i].name, name))
-            return &b->parts[i];
-    return NULL;
-}
-
-/* providerOptions.openai as form fields: a field we already send is
- * replaced (the caller's explicit choice wins, as in JSON bodies), strings,
- * numbers and booleans are sent as text, anything else is reported. */
-static void add_multipart_options(ig_openai_body *b, const ig_request *req, cJSON *result)
-{
-    const cJSON *options = cJSON_GetObjectItemCaseSensitive(req->provider_options, "openai");
-    const cJSON *opt;
-    cJSON_ArrayForEach(opt, options)
-    {
-        ig_http_part *ours = find_text_part(b, opt->string);
-        if (ours) {
-            ig_result_warn(result, "providerOptions.openai", "\"%s\" replaced the value "
-                           "the extension chose (applied does not show it)", opt->string);
-            ours->name = "";   /* dropped: an empty name is skipped below */
-        }
-        if (cJSON_IsString(opt))
-            add_text_ref(b, opt->string, opt->valuestring);
-        else if (cJSON_IsNumber(opt))
-            add_text(b, opt->string, "%.17g", opt->valuedouble);
-        else if (cJSON_IsBool(opt))
-            add_text_ref(b, opt->string, cJSON_IsTrue(opt) ? "true" : "false");
-        else
-            ig_result_warn(result, "providerOptions.openai", "ignored \"%s\": only strings, "
-                           "numbers and booleans can be sent as form fields", opt->string);
-    }
-    size_t kept = 0; /* compact away the replaced parts */
-    for (size_t i = 0; i < b->n_parts; i++)
-        if (b->parts[i].name[0])
-            b->parts[kept++] = b->parts[i];
-    b->n_parts = kept;
 }
 
 int ig_openai_edit_body(const ig_request *req, const ig_applied *applied, int n,
@@ -210,8 +117,8 @@ int ig_openai_edit_body(const ig_request *req, const ig_applied *applied, int n,
                                    &b->image_png, &white_mask, err) != 0)
             return -1;
         ig_png_clear(&white_mask);
-        add_file(b, "image", b->image_png.data, b->image_png.size, "image/png");
-        add_file(b, "mask", b->image_png.data, b->image_png.size, "image/png");
+        ig_form_file(&b->form, "image", b->image_png.data, b->image_png.size, "image/png");
+        ig_form_file(&b->form, "mask", b->image_png.data, b->image_png.size, "image/png");
     } else if (!strcmp(applied->caps->model, "dall-e-2")) {
         /* dall-e-2 takes one square PNG; a crop would misalign the mask. */
         int cropped = 0;
@@ -226,25 +133,25 @@ int ig_openai_edit_body(const ig_request *req, const ig_applied *applied, int n,
         if (ig_ops_square_png(image->data, image->size, image->info.width, &b->image_png,
                               &cropped, err) != 0)
             return -1;
-        add_file(b, "image", b->image_png.data, b->image_png.size, "image/png");
+        ig_form_file(&b->form, "image", b->image_png.data, b->image_png.size, "image/png");
     } else {
-        add_file(b, "image", image->data, image->size, image->info.mime_type);
+        ig_form_file(&b->form, "image", image->data, image->size, image->info.mime_type);
     }
     if (req->mode == IG_EDIT_INPAINT) {
         const ig_image *mask = &req->images[IG_ROLE_MASK];
         if (ig_ops_mask_to_transparent(mask->data, mask->size, &b->mask_png, err) != 0)
             return -1;
-        add_file(b, "mask", b->mask_png.data, b->mask_png.size, "image/png");
+        ig_form_file(&b->form, "mask", b->mask_png.data, b->mask_png.size, "image/png");
     }
     if (req->prompt) {
-        add_text_ref(b, "prompt", req->prompt);
+        ig_form_text_ref(&b->form, "prompt", req->prompt);
     } else {
-        add_text_ref(b, "prompt", OUTPAINT_PROMPT);
+        ig_form_text_ref(&b->form, "prompt", OUTPAINT_PROMPT);
         ig_result_warn(result, "prompt", "OpenAI edits need a prompt; used: \"%s\"",
                        OUTPAINT_PROMPT);
     }
     add_common_fields(b, applied, n, req);
-    add_multipart_options(b, req, result);
+    ig_form_add_options(&b->form, req, "openai", result);
     return 0;
 }
 
@@ -263,8 +170,8 @@ int ig_openai_variation_body(const ig_request *req, const ig_applied *applied, i
         ig_result_warn(result, "variance", "ignored: OpenAI variations have no variance "
                        "setting");
     b->path = "/images/variations";
-    add_file(b, "image", b->image_png.data, b->image_png.size, "image/png");
+    ig_form_file(&b->form, "image", b->image_png.data, b->image_png.size, "image/png");
     add_common_fields(b, applied, n, req);
-    add_multipart_options(b, req, result);
+    ig_form_add_options(&b->form, req, "openai", result);
     return 0;
 }

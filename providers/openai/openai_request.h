@@ -7,17 +7,13 @@
 #define IG_OPENAI_REQUEST_H
 
 #include "image/image_ops.h"
+#include "providers/form.h"
 #include "providers/openai/openai.h"
-
-#define IG_OPENAI_MAX_PARTS 24
 
 typedef struct ig_openai_body {
     const char *path;          /* "/images/generations", ... */
     char *json;                /* JSON body, or NULL for multipart */
-    ig_http_part parts[IG_OPENAI_MAX_PARTS];
-    size_t n_parts;
-    char text[IG_OPENAI_MAX_PARTS][128];      /* storage for short text parts */
-    char filenames[IG_OPENAI_MAX_PARTS][32];
+    ig_form form;              /* multipart body when json is NULL */
     ig_png image_png;          /* converted inputs (outpaint canvas, square PNG) */
     ig_png mask_png;
 } ig_openai_body;

@@ -25,6 +25,10 @@ static char *string_dup_or_null(const cJSON *obj, const char *key)
 
 static void read_providers(const cJSON *providers, ig_config *out)
 {
+    for (int id = 0; id < IG_PROVIDER_COUNT; id++) {
+        out->providers[id].timeout_ms = IG_DEFAULT_PROVIDER_TIMEOUT_MS;
+        out->providers[id].poll_interval_ms = IG_DEFAULT_POLL_INTERVAL_MS;
+    }
     const cJSON *entry;
     cJSON_ArrayForEach(entry, providers)
     {
@@ -34,6 +38,10 @@ static void read_providers(const cJSON *providers, ig_config *out)
         out->providers[id].api_key = string_dup_or_null(entry, "apiKey");
         out->providers[id].base_url = string_dup_or_null(entry, "baseUrl");
         out->providers[id].model = string_dup_or_null(entry, "model");
+        out->providers[id].timeout_ms = (long)number_or(entry, "timeoutMs",
+                                                         IG_DEFAULT_PROVIDER_TIMEOUT_MS);
+        out->providers[id].poll_interval_ms = (long)number_or(entry, "pollIntervalMs",
+                                                               IG_DEFAULT_POLL_INTERVAL_MS);
     }
 }
 

@@ -21,11 +21,15 @@
 #define IG_DEFAULT_FETCH_TIMEOUT_MS 30000
 #define IG_DEFAULT_MAX_CONCURRENT_JOBS 4
 #define IG_DEFAULT_MAX_QUEUED_JOBS 256
+#define IG_DEFAULT_PROVIDER_TIMEOUT_MS 300000 /* image models are slow */
+#define IG_DEFAULT_POLL_INTERVAL_MS 1000
 
 typedef struct ig_provider_config {
     char *api_key;  /* owned, NULL when not in config (env is read later) */
     char *base_url; /* owned or NULL */
     char *model;    /* owned or NULL */
+    long timeout_ms;       /* one provider call, async waiting included */
+    long poll_interval_ms; /* between status requests of an async job */
 } ig_provider_config;
 
 typedef struct ig_config {

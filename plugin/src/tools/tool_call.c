@@ -8,6 +8,7 @@
 
 #include "core/json_text.h"
 #include "core/result.h"
+#include "providers/backend.h"
 #include "image/image_input.h"
 #include "providers/router.h"
 #include "tools/tool_dispatch.h"
@@ -22,13 +23,6 @@ typedef struct call_state {
     cJSON *result;
     ig_error err;
 } call_state;
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* Tells the job table and the host how far the call is. */
 static void report(call_state *cs, double progress, const char *stage,
@@ -210,7 +204,7 @@ done:
 char *ig_tool_call(ig_instance *inst, ig_job *job, const char *tool,
                    const char *args_json, int *final_state)
 {
-    double started = now_ms();
+    double started = ig_backend_now_ms();
     /* The tool name is quoted in messages: no secret in it (arguments are
      * redacted in parse_args). */
     char *clean_tool = ig_redact(inst->redactor, tool ? tool : "");
@@ -237,7 +231,7 @@ char *ig_tool_call(ig_instance *inst, ig_job *job, const char *tool,
                         ig_error_code_name(cs.err.code), cs.err.field[0] ? " in " : "",
                         cs.err.field, cs.err.message);
     }
-    ig_result_put(cs.result, "durationMs", cJSON_CreateNumber(now_ms() - started));
+    ig_result_put(cs.result, "durationMs", cJSON_CreateNumber(ig_backend_now_ms() - started));
     report(&cs, 1.0, "done", cs.err.code == IG_OK ? "succeeded" : "failed");
     char *text = ig_result_render(cs.result, inst->redactor);
     cJSON_Delete(cs.result);

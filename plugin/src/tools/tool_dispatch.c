@@ -5,18 +5,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/result.h"
 #include "providers/backends.h"
 #include "providers/negotiate.h"
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* True when the model can do the request's operation (and edit mode). */
 static bool model_fits(const ig_model_caps *caps, const ig_request *req)
@@ -106,6 +98,8 @@ int ig_dispatch(ig_instance *inst, const ig_request *req, int provider,
         .api_key = ig_config_api_key(&inst->config, provider),
         .base_url = base_url,
         .cancel = cancel,
+        .timeout_ms = inst->config.providers[provider].timeout_ms,
+        .poll_interval_ms = inst->config.providers[provider].poll_interval_ms,
         .progress = progress,
         .progress_ctx = progress_ctx,
     };
@@ -120,8 +114,8 @@ int ig_dispatch(ig_instance *inst, const ig_request *req, int provider,
     cJSON_AddStringToObject(cost, "note", "not estimated: this build has no price table "
                                           "yet; the provider may charge for this call");
     ig_result_put(result, "cost", cost);
-    double started = now_ms();
+    double started = ig_backend_now_ms();
     int rc = backend->run(&ctx, req, &applied, result, err);
-    add_attempt(result, name, caps.model, err, now_ms() - started);
+    add_attempt(result, name, caps.model, err, ig_backend_now_ms() - started);
     return rc;
 }
