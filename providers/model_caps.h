@@ -42,6 +42,11 @@ typedef struct ig_model_caps {
     /* Aspect ratios the API takes instead of pixel sizes ("16:9", ..., NULL). */
     const char *const *aspect_ratios;
     const char *const *qualities; /* accepted quality values, NULL = ignored */
+    const char *const *styles;    /* accepted style names, NULL = none */
+    /* Edits, upscales and style transfers come out at a size the input
+     * decides (the same size, or a fixed factor): size and aspectRatio
+     * are then not sent. */
+    bool input_sets_size;
     unsigned output_formats;      /* IG_FMT_* bits */
 } ig_model_caps;
 

@@ -130,6 +130,13 @@ static void negotiate_size(const ig_model_caps *caps, const ig_request *req,
                            ig_applied *out, cJSON *warnings)
 {
     double w = req->width, h = req->height;
+    if (caps->input_sets_size && req->op != IG_OP_GENERATE) {
+        if (req->width || req->aspect_w)
+            ig_warnings_add(warnings, req->width ? "size" : "aspectRatio",
+                            "ignored: model \"%s\" makes its output at the input "
+                            "image's size", caps->model);
+        return;
+    }
     if (!req->width && req->aspect_w) {
         h = sqrt(DEFAULT_AREA * req->aspect_h / req->aspect_w);
         w = h * req->aspect_w / req->aspect_h;
@@ -220,6 +227,30 @@ static const char *negotiate_format(const ig_model_caps *caps, const char *wante
     return format_name(fallback);
 }
 
+/* The style if the model offers it; otherwise a warning naming what it has. */
+static const char *negotiate_style(const ig_model_caps *caps, const char *wanted,
+                                   cJSON *warnings)
+{
+    if (!wanted)
+        return NULL;
+    char offered[512] = "";
+    size_t used = 0;
+    for (int i = 0; caps->styles && caps->styles[i]; i++) {
+        if (!strcmp(caps->styles[i], wanted))
+            return wanted;
+        int n = snprintf(offered + used, sizeof offered - used, "%s%s", i ? ", " : "",
+                         caps->styles[i]);
+        used += n > 0 && (size_t)n < sizeof offered - used ? (size_t)n : 0;
+    }
+    if (caps->styles)
+        ig_warnings_add(warnings, "style", "ignored: model \"%s\" has no style \"%s\"; "
+                        "it offers %s", caps->model, wanted, offered);
+    else
+        ig_warnings_add(warnings, "style", "ignored: model \"%s\" takes no style name; "
+                        "describe the style in the prompt instead", caps->model);
+    return NULL;
+}
+
 /* Options the model ignores are dropped with a warning, never silently. */
 static void negotiate_options(const ig_model_caps *caps, const ig_request *req,
                               ig_applied *out, cJSON *warnings)
@@ -270,6 +301,7 @@ int ig_negotiate(const ig_model_caps *caps, const ig_request *req, ig_applied *o
                         caps->model, per_call, per_call == 1 ? "" : "s", out->requests);
     out->quality = negotiate_quality(caps, req->quality, warnings);
     out->output_format = negotiate_format(caps, req->output_format, warnings);
+    out->style = negotiate_style(caps, req->style, warnings);
     negotiate_options(caps, req, out, warnings);
     return 0;
 }
@@ -287,6 +319,8 @@ cJSON *ig_applied_to_json(const ig_applied *applied, const char *provider)
     cJSON_AddNumberToObject(a, "requests", applied->requests);
     if (applied->quality)
         cJSON_AddStringToObject(a, "quality", applied->quality);
+    if (applied->style)
+        cJSON_AddStringToObject(a, "style", applied->style);
     cJSON_AddStringToObject(a, "outputFormat", applied->output_format);
     return a;
 }

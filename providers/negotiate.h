@@ -8,7 +8,7 @@
  * the nearest legal size, an aspect ratio mapped to a size (or a size to the
  * nearest ratio), n split across several requests, a quality or output
  * format the model does not take, options it ignores (negativePrompt, seed,
- * style, reference image). Pure function; any thread.
+ * a style it lacks, reference image). Pure function; any thread.
  */
 #ifndef IG_NEGOTIATE_H
 #define IG_NEGOTIATE_H
@@ -28,6 +28,7 @@ typedef struct ig_applied {
     int n;                      /* total images */
     int requests;               /* provider calls needed: ceil(n / max_n) */
     const char *quality;        /* NULL when not sent */
+    const char *style;          /* NULL when not sent */
     const char *output_format;
     bool send_negative_prompt;
     bool send_seed;

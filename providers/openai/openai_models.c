@@ -8,6 +8,7 @@ static const char *const gpt_sizes[] = {"1024x1024", "1536x1024", "1024x1536", N
 static const char *const gpt_qualities[] = {"low", "medium", "high", NULL};
 static const char *const dalle3_sizes[] = {"1024x1024", "1792x1024", "1024x1792", NULL};
 static const char *const dalle3_qualities[] = {"standard", "hd", NULL};
+static const char *const dalle3_styles[] = {"vivid", "natural", NULL};
 static const char *const dalle2_sizes[] = {"256x256", "512x512", "1024x1024", NULL};
 
 #define ALL_FORMATS (IG_FMT_PNG | IG_FMT_JPEG | IG_FMT_WEBP)
@@ -33,6 +34,7 @@ const ig_model_caps ig_openai_models[] = {
      .qualities = gpt_qualities, .output_formats = ALL_FORMATS},
     {.model = "dall-e-3", .operations = IG_OP_BIT(IG_OP_GENERATE), .max_n = 1,
      .max_prompt_chars = 4000, .sizes = dalle3_sizes, .qualities = dalle3_qualities,
+     .styles = dalle3_styles,
      .output_formats = IG_FMT_PNG},
     {.model = "dall-e-2",
      .operations = IG_OP_BIT(IG_OP_GENERATE) | IG_OP_BIT(IG_OP_EDIT) | IG_OP_BIT(IG_OP_VARIATE),

@@ -49,20 +49,9 @@ static size_t model_fields(const ig_request *req, const ig_applied *applied, int
     return k;
 }
 
-static const char *const dalle3_styles[] = {"vivid", "natural", NULL};
-
-static bool listed(const char *const *list, const char *value)
-{
-    for (int i = 0; value && list[i]; i++)
-        if (!strcmp(list[i], value))
-            return true;
-    return false;
-}
-
 int ig_openai_generation_body(const ig_request *req, const ig_applied *applied, int n,
                               ig_openai_body *b, cJSON *result)
 {
-    const char *model = applied->caps->model;
     cJSON *json = cJSON_CreateObject();
     cJSON_AddStringToObject(json, "prompt", req->prompt);
     openai_field fields[6];
@@ -73,11 +62,8 @@ int ig_openai_generation_body(const ig_request *req, const ig_applied *applied, 
         else
             cJSON_AddNumberToObject(json, fields[i].name, fields[i].number);
     }
-    if (req->style && !strcmp(model, "dall-e-3") && listed(dalle3_styles, req->style))
-        cJSON_AddStringToObject(json, "style", req->style);
-    else if (req->style)
-        ig_result_warn(result, "style", "ignored: model \"%s\" has no style \"%s\" "
-                       "(dall-e-3 takes vivid or natural)", model, req->style);
+    if (applied->style)
+        cJSON_AddStringToObject(json, "style", applied->style);
     ig_backend_json_options(json, req, "openai", result);
     b->json = cJSON_PrintUnformatted(json);
     cJSON_Delete(json);

@@ -52,6 +52,32 @@ static int encode_png(VipsImage *img, ig_png *out, ig_error *err)
     return 0;
 }
 
+/* Encodes as png, jpeg or webp into a malloc'd buffer. */
+static int encode_as(VipsImage *img, const char *format, ig_png *out, ig_error *err)
+{
+    if (!strcmp(format, "png"))
+        return encode_png(img, out, err);
+    void *buf = NULL;
+    size_t len = 0;
+    int rc = !strcmp(format, "jpeg") ? vips_jpegsave_buffer(img, &buf, &len, "Q", 92, NULL)
+                                     : vips_webpsave_buffer(img, &buf, &len, "Q", 92, NULL);
+    if (rc != 0) {
+        vips_error_clear();
+        return ig_fail(err, IG_ERR_INTERNAL, NULL, "could not encode a %s image", format);
+    }
+    out->data = malloc(len);
+    if (!out->data) {
+        g_free(buf);
+        return ig_fail(err, IG_ERR_INTERNAL, NULL, "out of memory");
+    }
+    memcpy(out->data, buf, len);
+    g_free(buf);
+    out->size = len;
+    out->width = vips_image_get_width(img);
+    out->height = vips_image_get_height(img);
+    return 0;
+}
+
 /* Drops GObject references in order; NULLs are fine. */
 static void unref_all(VipsImage **images, int n)
 {
@@ -170,5 +196,24 @@ int ig_ops_square_png(const unsigned char *image, size_t size, int max_side,
     }
     unref_all(t, 3);
     g_object_unref(in);
+    return rc;
+}
+
+int ig_ops_shrink_file(const char *path, int width, int height, const char *format,
+                       ig_png *out, ig_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (ig_vips_ensure_init(err) != 0)
+        return -1;
+    VipsImage *img = NULL;
+    /* vips_thumbnail shrinks on load where the format allows and, with
+     * VIPS_SIZE_FORCE, lands on exactly width x height. */
+    if (vips_thumbnail(path, &img, width, "height", height, "size", VIPS_SIZE_FORCE,
+                       NULL) != 0) {
+        vips_error_clear();
+        return ig_fail(err, IG_ERR_IMAGE_UNREADABLE, NULL, "could not shrink %s", path);
+    }
+    int rc = encode_as(img, format, out, err);
+    g_object_unref(img);
     return rc;
 }

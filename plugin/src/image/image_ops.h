@@ -49,4 +49,14 @@ int ig_ops_outpaint_canvas(const unsigned char *image, size_t size, int left, in
 int ig_ops_square_png(const unsigned char *image, size_t size, int max_side,
                       ig_png *out, int *cropped, ig_error *err);
 
+/*
+ * Shrinks the image file at path to exactly width x height (each at most
+ * the source's side) and encodes it as format ("png", "jpeg" or "webp"):
+ * a provider's 4x upscale made into the 2x that was asked for. out holds
+ * the encoded bytes (not necessarily PNG). Shrinking only: libvips'
+ * reduction is exact, its enlargement is not (see offline-upscaling.md).
+ */
+int ig_ops_shrink_file(const char *path, int width, int height, const char *format,
+                       ig_png *out, ig_error *err);
+
 #endif
