@@ -2,6 +2,8 @@
 #include "providers/backend.h"
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -142,4 +144,47 @@ void ig_backend_json_options(cJSON *json, const ig_request *req, const char *pro
         cJSON_DeleteItemFromObjectCaseSensitive(json, opt->string);
         cJSON_AddItemToObject(json, opt->string, cJSON_Duplicate(opt, true));
     }
+}
+
+bool ig_backend_poll_retryable(const ig_error *err)
+{
+    return err->code == IG_ERR_PROVIDER_NETWORK || err->code == IG_ERR_PROVIDER_TIMEOUT ||
+           err->code == IG_ERR_PROVIDER_RATE_LIMITED || err->code == IG_ERR_PROVIDER_ERROR;
+}
+
+/* The scheme and host of url (malloc'd, lowercased by libcurl), or -1. */
+static int url_parts(const char *url, char **scheme, char **host, char **port)
+{
+    CURLU *u = curl_url();
+    *scheme = *host = *port = NULL;
+    int rc = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+                     curl_url_get(u, CURLUPART_SCHEME, scheme, 0) == CURLUE_OK &&
+                     curl_url_get(u, CURLUPART_HOST, host, 0) == CURLUE_OK &&
+                     curl_url_get(u, CURLUPART_PORT, port, CURLU_DEFAULT_PORT) == CURLUE_OK
+                 ? 0
+                 : -1;
+    curl_url_cleanup(u);
+    return rc;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
+bool ig_backend_url_trusted(const char *url, const char *base_url,
+                            const char *const *trusted_domains)
+{
+    char *s1, *h1, *p1, *s2, *h2, *p2;
+    int rc1 = url_parts(url, &s1, &h1, &p1), rc2 = url_parts(base_url, &s2, &h2, &p2);
+    bool trusted = false;
+    if (rc1 == 0 && rc2 == 0) {
+        trusted = !strcmp(s1, s2) && !strcmp(h1, h2) && !strcmp(p1, p2);
+        for (int i = 0; !trusted && trusted_domains && trusted_domains[i]; i++)
+            trusted = !strcmp(s1, "https") && has_suffix(h1, trusted_domains[i]);
+    }
+    curl_free(s1), curl_free(h1), curl_free(p1);
+    curl_free(s2), curl_free(h2), curl_free(p2);
+    return trusted;
 }

@@ -83,6 +83,18 @@ int ig_backend_writer_sink(void *writer, const void *data, size_t size, ig_error
  */
 int ig_backend_sleep(const ig_backend_ctx *ctx, long ms, ig_error *err);
 
+/* Whether a failed status request of an async job should simply be asked
+ * again (network, timeout, 429, 5xx): the job itself is never resubmitted. */
+bool ig_backend_poll_retryable(const ig_error *err);
+
+/*
+ * Whether a URL a provider handed back (a polling URL) may receive the API
+ * key: same scheme and host as base_url, or an https host under one of
+ * trusted_domains (".bfl.ai"), NULL-terminated.
+ */
+bool ig_backend_url_trusted(const char *url, const char *base_url,
+                            const char *const *trusted_domains);
+
 /* Milliseconds on a monotonic clock (for deadlines and attempt timings). */
 double ig_backend_now_ms(void);
 

@@ -1,13 +1,22 @@
 /* backends.c - the backends compiled into this build (see backends.h). */
 #include "providers/backends.h"
 
+#include "providers/bfl/bfl.h"
 #include "providers/openai/openai.h"
+#include "providers/openrouter/openrouter.h"
+#include "providers/stability/stability.h"
 
 const ig_backend *ig_backend_for(ig_provider_id id)
 {
     switch (id) {
     case IG_PROVIDER_OPENAI:
         return &ig_openai_backend;
+    case IG_PROVIDER_BFL:
+        return &ig_bfl_backend;
+    case IG_PROVIDER_OPENROUTER:
+        return &ig_openrouter_backend;
+    case IG_PROVIDER_STABILITY:
+        return &ig_stability_backend;
     default:
         return NULL;
     }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "emulators/openai_emulator.h"
+#include "support/backend_checks.h"
 #include "support/test_calls.h"
 #include "support/test_images.h"
 #include "support/test_util.h"
@@ -43,51 +44,15 @@ static void teardown(void)
 
 TestSuite(openai, .init = setup, .fini = teardown, .timeout = 120);
 
-static const cJSON *item(const cJSON *obj, const char *key)
-{
-    return cJSON_GetObjectItemCaseSensitive(obj, key);
-}
-
-static const char *str(const cJSON *obj, const char *key)
-{
-    return cJSON_GetStringValue(item(obj, key));
-}
-
-/* Asserts success and returns the images array. */
+/* Asserts success by openai and returns the images array. */
 static const cJSON *expect_ok(const cJSON *r, int n_images)
 {
-    char *text = cJSON_PrintUnformatted(r);
-    cr_assert(cJSON_IsTrue(item(r, "ok")), "call failed: %s", text);
-    cJSON_free(text);
-    const cJSON *images = item(r, "images");
-    cr_assert_eq(cJSON_GetArraySize(images), n_images);
-    cr_expect_str_eq(str(r, "provider"), "openai");
-    const cJSON *attempt = cJSON_GetArrayItem(item(r, "attempts"), 0);
-    cr_expect_str_eq(str(attempt, "outcome"), "succeeded");
-    return images;
+    return bc_expect_ok(r, "openai", n_images);
 }
 
-/* The stored file of image i exists, decodes to w x h, and has a sidecar. */
 static void expect_stored(const cJSON *images, int i, int w, int h, const char *mime)
 {
-    const cJSON *img = cJSON_GetArrayItem(images, i);
-    cr_expect_eq((int)item(img, "width")->valuedouble, w);
-    cr_expect_eq((int)item(img, "height")->valuedouble, h);
-    cr_expect_str_eq(str(img, "mimeType"), mime);
-    size_t size = 0;
-    char *bytes = tu_read_file(str(img, "path"), &size);
-    cr_assert(bytes, "no file at %s", str(img, "path"));
-    cr_expect_eq(size, (size_t)item(img, "bytes")->valuedouble);
-    free(bytes);
-    char sidecar[4200];
-    snprintf(sidecar, sizeof sidecar, "%s/%s.json", inst->config.image_dir, str(img, "id"));
-    char *meta_text = tu_read_file(sidecar, NULL);
-    cr_assert(meta_text, "no sidecar %s", sidecar);
-    cJSON *meta = cJSON_Parse(meta_text);
-    cr_expect_str_eq(str(meta, "provider"), "openai");
-    cr_expect(str(meta, "model") != NULL);
-    cJSON_Delete(meta);
-    free(meta_text);
+    bc_expect_stored(inst, images, i, w, h, mime, "openai");
 }
 
 static cJSON *call(const char *tool, const char *args)
@@ -102,13 +67,13 @@ Test(openai, generate_two_webp_images)
     const cJSON *images = expect_ok(r, 2);
     expect_stored(images, 0, 1536, 1024, "image/webp");
     expect_stored(images, 1, 1536, 1024, "image/webp");
-    cr_expect_str_eq(str(r, "model"), "gpt-image-1");
-    cr_expect_str_eq(str(item(r, "applied"), "size"), "1536x1024");
-    cr_expect_str_neq(str(cJSON_GetArrayItem(images, 0), "id"),
-                      str(cJSON_GetArrayItem(images, 1), "id"));
+    cr_expect_str_eq(bc_str(r, "model"), "gpt-image-1");
+    cr_expect_str_eq(bc_str(bc_item(r, "applied"), "size"), "1536x1024");
+    cr_expect_str_neq(bc_str(cJSON_GetArrayItem(images, 0), "id"),
+                      bc_str(cJSON_GetArrayItem(images, 1), "id"));
     cr_expect_eq(emu_request_count(oai_emulator_server(emu), "/v1/images/generations"), 1);
     cJSON *log = emu_request_log(oai_emulator_server(emu));
-    cr_expect_str_eq(str(cJSON_GetArrayItem(log, 0), "auth"), "matched");
+    cr_expect_str_eq(bc_str(cJSON_GetArrayItem(log, 0), "auth"), "matched");
     cJSON_Delete(log);
     cJSON_Delete(r);
     cr_expect_eq(tu_count_entries(inst->config.image_dir, ".tmp-"), 0);
@@ -118,9 +83,9 @@ Test(openai, cost_is_not_claimed_to_be_zero)
 {
     cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
     expect_ok(r, 1);
-    const cJSON *cost = item(r, "cost");
-    cr_expect(cJSON_IsNull(item(cost, "estimatedUsd")), "a zero estimate would be false");
-    cr_expect(strstr(str(cost, "note"), "not estimated"));
+    const cJSON *cost = bc_item(r, "cost");
+    cr_expect(cJSON_IsNull(bc_item(cost, "estimatedUsd")), "a zero estimate would be false");
+    cr_expect(strstr(bc_str(cost, "note"), "not estimated"));
     cJSON_Delete(r);
 }
 
@@ -130,7 +95,7 @@ Test(openai, size_is_snapped_and_reported)
     const cJSON *images = expect_ok(r, 1);
     expect_stored(images, 0, 1024, 1024, "image/png");
     cr_expect_eq(tc_warning_count(r, "size"), 1);
-    cr_expect_str_eq(str(item(r, "applied"), "size"), "1024x1024");
+    cr_expect_str_eq(bc_str(bc_item(r, "applied"), "size"), "1024x1024");
     cJSON_Delete(r);
 }
 
@@ -141,7 +106,7 @@ Test(openai, dalle3_splits_n_and_keeps_revised_prompt)
     expect_ok(r, 2);
     cr_expect_eq(emu_request_count(oai_emulator_server(emu), "/v1/images/generations"), 2);
     cr_expect_eq(tc_warning_count(r, "n"), 1);
-    cr_expect(str(r, "revisedPrompt") != NULL, "dall-e-3 revises prompts");
+    cr_expect(bc_str(r, "revisedPrompt") != NULL, "dall-e-3 revises prompts");
     cJSON_Delete(r);
 }
 
@@ -160,14 +125,14 @@ Test(openai, inpaint_sends_a_transparent_mask)
     expect_ok(r, 1);
     cJSON *log = emu_request_log(oai_emulator_server(emu));
     const cJSON *req = cJSON_GetArrayItem(log, 0);
-    cr_expect_str_eq(str(req, "path"), "/v1/images/edits");
+    cr_expect_str_eq(bc_str(req, "path"), "/v1/images/edits");
     int saw_mask = 0;
     const cJSON *part;
-    cJSON_ArrayForEach(part, item(req, "parts"))
+    cJSON_ArrayForEach(part, bc_item(req, "parts"))
     {
-        if (!strcmp(str(part, "name"), "mask")) {
+        if (!strcmp(bc_str(part, "name"), "mask")) {
             saw_mask = 1;
-            cr_expect_str_eq(str(part, "contentType"), "image/png");
+            cr_expect_str_eq(bc_str(part, "contentType"), "image/png");
         }
     }
     cr_expect(saw_mask, "no mask part was sent");
@@ -202,7 +167,7 @@ Test(openai, variation_of_a_non_square_image)
     snprintf(args, sizeof args, "{\"image\":\"%s\",\"n\":2}", image);
     cJSON *r = call("variate_image", args);
     const cJSON *images = expect_ok(r, 2);
-    cr_expect_str_eq(str(r, "model"), "dall-e-2");
+    cr_expect_str_eq(bc_str(r, "model"), "dall-e-2");
     cr_expect_eq(tc_warning_count(r, "image"), 1, "the square crop is reported");
     expect_stored(images, 0, 1024, 1024, "image/png");
     cJSON_Delete(r);
@@ -220,25 +185,13 @@ static cJSON *generate_with_fault(emu_fault_kind kind, int retry_after)
 
 static void expect_class(cJSON *r, const char *code, bool retryable, long status)
 {
-    tc_expect_error(r, code, "", NULL);
-    const cJSON *err = item(r, "error");
-    cr_expect_eq(cJSON_IsTrue(item(err, "retryable")), retryable, "retryable for %s", code);
-    if (status)
-        cr_expect_eq((long)item(err, "httpStatus")->valuedouble, status);
-    const cJSON *attempt = cJSON_GetArrayItem(item(r, "attempts"), 0);
-    cr_expect_str_eq(str(attempt, "outcome"), "failed");
-    cr_expect_str_eq(str(attempt, "errorClass"), code);
-    cr_expect_eq(tu_count_entries(inst->config.image_dir, ".tmp-"), 0, "temp files left");
-    char *text = cJSON_PrintUnformatted(r);
-    cr_expect_null(strstr(text, KEY), "the key leaked: %s", text);
-    cJSON_free(text);
-    cJSON_Delete(r);
+    bc_expect_failure(inst, r, KEY, code, retryable, status);
 }
 
 Test(openai, rate_limited_with_retry_after)
 {
     cJSON *r = generate_with_fault(EMU_FAULT_429, 7);
-    cr_expect_eq(item(item(r, "error"), "retryAfterSeconds")->valuedouble, 7);
+    cr_expect_eq(bc_item(bc_item(r, "error"), "retryAfterSeconds")->valuedouble, 7);
     expect_class(r, "provider_rate_limited", true, 429);
 }
 
@@ -304,14 +257,14 @@ Test(openai, configured_default_model_only_where_it_fits)
     inst = tc_open("\"providers\":{\"openai\":{\"model\":\"gpt-image-1.5\"}}");
     cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
     expect_ok(r, 1);
-    cr_expect_str_eq(str(r, "model"), "gpt-image-1.5");
+    cr_expect_str_eq(bc_str(r, "model"), "gpt-image-1.5");
     cJSON_Delete(r);
     char *image = ti_write_png(dir, "v.png", 256, 256);
     char args[4200];
     snprintf(args, sizeof args, "{\"image\":\"%s\"}", image);
     r = call("variate_image", args);
     expect_ok(r, 1);
-    cr_expect_str_eq(str(r, "model"), "dall-e-2");
+    cr_expect_str_eq(bc_str(r, "model"), "dall-e-2");
     cr_expect_eq(tc_warning_count(r, "model"), 1);
     cJSON_Delete(r);
     free(image);
@@ -364,11 +317,11 @@ Test(openai, provider_options_replace_multipart_fields)
     const cJSON *req = cJSON_GetArrayItem(log, 0);
     int sizes = 0, streams = 0, odd = 0;
     const cJSON *part;
-    cJSON_ArrayForEach(part, item(req, "parts"))
+    cJSON_ArrayForEach(part, bc_item(req, "parts"))
     {
-        sizes += !strcmp(str(part, "name"), "size");
-        streams += !strcmp(str(part, "name"), "stream");
-        odd += !strcmp(str(part, "name"), "odd");
+        sizes += !strcmp(bc_str(part, "name"), "size");
+        streams += !strcmp(bc_str(part, "name"), "stream");
+        odd += !strcmp(bc_str(part, "name"), "odd");
     }
     cr_expect_eq(sizes, 1, "one size part, the caller's");
     cr_expect_eq(streams, 1, "booleans are sent");
@@ -387,7 +340,7 @@ Test(openai, images_that_arrived_whole_survive_a_broken_response)
     /* Half of a three-image body holds the first image whole, the second in part. */
     cJSON *r = call("generate_image", "{\"prompt\":\"a fox\",\"n\":3}");
     tc_expect_error(r, "provider_network_error", "", NULL);
-    const cJSON *images = item(r, "images");
+    const cJSON *images = bc_item(r, "images");
     cr_assert_eq(cJSON_GetArraySize(images), 1, "the whole first image must be kept");
     expect_stored(images, 0, 1024, 1024, "image/png");
     cr_expect_eq(tc_warning_count(r, "images"), 1);

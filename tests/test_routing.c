@@ -53,10 +53,10 @@ Test(routing, hint_only_names_providers_offering_the_operation)
 
 Test(routing, configured_provider_without_backend_is_reported_honestly)
 {
-    setenv("BFL_API_KEY", "bfl-test-routing-0123456789", 1); /* no BFL backend yet */
+    setenv("FAL_API_KEY", "fal-test-routing-0123456789", 1); /* no fal backend yet */
     ig_instance *inst = tc_open(NULL);
     cJSON *r = tc_call(inst, "generate_image", "{\"prompt\":\"a\"}");
-    tc_expect_error(r, "provider_unavailable", "", "bfl", "no backend", NULL);
+    tc_expect_error(r, "provider_unavailable", "", "fal", "no backend", NULL);
     cJSON_Delete(r);
     tc_close(inst);
 }

@@ -1,6 +1,9 @@
 /* base64_stream.c - incremental standard base64 decoding (see the header). */
 #include "providers/transport/base64_stream.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 enum { B64_WS = 64, B64_PAD = 65, B64_BAD = 255 };
 
 /* Maps a byte to its 6-bit value, B64_WS, B64_PAD or B64_BAD. */
@@ -107,4 +110,33 @@ int ig_b64_stream_finish(ig_b64_stream *s, unsigned char *out, size_t *out_len)
     s->bits = 0;
     s->chars = 0;
     return IG_B64_OK;
+}
+
+char *ig_base64_encode(const unsigned char *data, size_t size, const char *prefix)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t head = strlen(prefix);
+    char *out = malloc(head + (size + 2) / 3 * 4 + 1);
+    if (!out)
+        return NULL;
+    memcpy(out, prefix, head);
+    char *o = out + head;
+    size_t i = 0;
+    for (; i + 2 < size; i += 3) {
+        uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
+        *o++ = alphabet[v >> 18];
+        *o++ = alphabet[(v >> 12) & 63];
+        *o++ = alphabet[(v >> 6) & 63];
+        *o++ = alphabet[v & 63];
+    }
+    if (i < size) { /* one or two bytes left: pad to a full quantum */
+        uint32_t v = (uint32_t)data[i] << 16 | (i + 1 < size ? (uint32_t)data[i + 1] << 8 : 0);
+        *o++ = alphabet[v >> 18];
+        *o++ = alphabet[(v >> 12) & 63];
+        *o++ = i + 1 < size ? alphabet[(v >> 6) & 63] : '=';
+        *o++ = '=';
+    }
+    *o = '\0';
+    return out;
 }

@@ -47,4 +47,12 @@ int ig_b64_stream_feed(ig_b64_stream *s, const char *in, size_t n,
  * way no valid encoding does. */
 int ig_b64_stream_finish(ig_b64_stream *s, unsigned char *out, size_t *out_len);
 
+/*
+ * Encodes data as standard padded base64 after prefix (e.g.
+ * "data:image/png;base64," for a data URL, or "" for raw base64): a
+ * malloc'd, NUL-terminated string the caller frees, or NULL when out of
+ * memory. Any thread.
+ */
+char *ig_base64_encode(const unsigned char *data, size_t size, const char *prefix);
+
 #endif
