@@ -40,6 +40,7 @@ void ig_openrouter_error(long status, double retry_after_s, const cJSON *error,
     if (effective == 403) {
         char reasons[300];
         reasons_text(metadata, reasons, sizeof reasons);
+        ig_error_clear(err); /* not the auth failure a bare 403 means */
         ig_fail(err, IG_ERR_PROVIDER_PROMPT_REFUSED, NULL, "openrouter: the input was "
                 "flagged by moderation%s%s", reasons[0] ? ": " : "", reasons);
         ig_error_hint(err, "Rephrase the prompt (or change the input image) and try again.");

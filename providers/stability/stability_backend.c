@@ -113,6 +113,14 @@ static int poll_result(const ig_backend_ctx *ctx, double deadline, stab_answer *
         memset(ans, 0, sizeof *ans);
         ig_error_clear(err);
         if (exchange(ctx, url, NULL, (long)left, ans, err) != 0) {
+            if (err->http_status == 404) {
+                ig_error_clear(err); /* replace the generic 404 classification */
+                ig_fail(err, IG_ERR_PROVIDER_ERROR, NULL, "stability: the result of job %s "
+                        "is gone (results are kept 24 hours)", id);
+                ig_error_hint(err, "Upscale again; the lost job was charged.");
+                err->http_status = 404;
+                return -1;
+            }
             if (ans->image || !ig_backend_poll_retryable(err) ||
                 ++failed_polls > POLL_RETRIES)
                 return -1;

@@ -18,3 +18,7 @@ ig_add_test(test_stability_emulator test_stability_emulator.c
   test_stability_emulator_faults.c test_stability_emulator_util.c)
 target_link_libraries(test_stability_emulator PRIVATE ig_emulators)
 add_dependencies(test_stability_emulator stability-emulator)
+
+# The Stability backend end to end against this emulator.
+ig_add_test(test_stability_backend test_stability_backend.c)
+target_link_libraries(test_stability_backend PRIVATE ig_emulators)
