@@ -17,3 +17,7 @@ ig_add_test(test_openrouter_emulator test_openrouter_emulator.c
   test_openrouter_emulator_util.c emulators/emu_test_util.c)
 target_link_libraries(test_openrouter_emulator PRIVATE ig_emulators)
 add_dependencies(test_openrouter_emulator openrouter-emulator)
+
+# The OpenRouter backend end to end against this emulator.
+ig_add_test(test_openrouter_backend test_openrouter_backend.c)
+target_link_libraries(test_openrouter_backend PRIVATE ig_emulators)
