@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
-# Benchmarks: builds, starts the OpenAI emulator in its own process on
-# loopback, and measures the extension's per-call overhead and peak memory
-# against it. Usage: bash bench/run.sh [ITERATIONS]
+# Benchmarks: builds, starts the OpenAI and Stability emulators in their own
+# processes on loopback, and measures the extension's per-call overhead and
+# peak memory against them. Usage: bash bench/run.sh [ITERATIONS]
 set -euo pipefail
 . "$(dirname "$0")/../scripts/setup.sh"
 ig_build "$IG_ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-out=$(mktemp)
-"$IG_ROOT/build/emulators/openai-emulator" --port 0 >"$out" &
-emulator=$!
-trap 'kill $emulator 2>/dev/null; rm -f "$out"' EXIT
-for _ in $(seq 50); do grep -q listening "$out" && break; sleep 0.1; done
-url=$(grep -o 'http://[^ ]*' "$out")
-"$IG_ROOT/build/bench/bench_call_overhead" "$url" "${1:-20}"
+pids=()
+logs=()
+trap 'kill "${pids[@]}" 2>/dev/null; rm -f "${logs[@]}"' EXIT
+# Each emulator in its own process, so its CPU is not counted as ours.
+openai_out=$(mktemp); stability_out=$(mktemp)
+logs+=("$openai_out" "$stability_out")
+"$IG_ROOT/build/emulators/openai-emulator" --port 0 >"$openai_out" &
+pids+=($!)
+"$IG_ROOT/build/emulators/stability-emulator" --port 0 >"$stability_out" &
+pids+=($!)
+for _ in $(seq 50); do
+  grep -q listening "$openai_out" && grep -q listening "$stability_out" && break
+  sleep 0.1
+done
+"$IG_ROOT/build/bench/bench_call_overhead" "$(grep -o 'http://[^ ]*' "$openai_out")" \
+  "$(grep -o 'http://[^ ]*' "$stability_out")" "${1:-20}"
