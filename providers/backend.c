@@ -188,3 +188,14 @@ bool ig_backend_url_trusted(const char *url, const char *base_url,
     curl_free(s2), curl_free(h2), curl_free(p2);
     return trusted;
 }
+
+char *ig_backend_join(const char *first, const char *second)
+{
+    size_t a = strlen(first), b = second ? strlen(second) : 0;
+    char *text = malloc(a + b + 1);
+    if (!text)
+        return NULL;
+    memcpy(text, first, a);
+    memcpy(text + a, second ? second : "", b + 1);
+    return text;
+}

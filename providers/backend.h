@@ -106,6 +106,10 @@ double ig_backend_now_ms(void);
 void ig_backend_json_options(cJSON *json, const ig_request *req, const char *provider,
                              cJSON *result);
 
+/* first followed by second (NULL = nothing), malloc'd; NULL when out of
+ * memory. For prompts a backend prefixes with an instruction. */
+char *ig_backend_join(const char *first, const char *second);
+
 /* The capabilities of model in backend, or NULL when it does not list it. */
 const ig_model_caps *ig_backend_model(const ig_backend *backend, const char *model);
 

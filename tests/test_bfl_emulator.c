@@ -29,7 +29,7 @@ static cJSON *expect_image(bfl_emulator *emu, const char *endpoint, const char *
                            const char *format, int width, int height)
 {
     cJSON *ready = bfl_test_run(emu, endpoint, json, 2);
-    bfl_test_image img = bfl_test_download(ready);
+    et_image img = bfl_test_download(ready);
     cr_expect_str_eq(img.format, format, "%s", endpoint);
     cr_expect_eq(img.width, width, "%s: width %d, want %d", endpoint, img.width, width);
     cr_expect_eq(img.height, height, "%s: height %d, want %d", endpoint, img.height, height);

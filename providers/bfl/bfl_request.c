@@ -59,14 +59,9 @@ static bool is_kontext(const char *model)
 /* Sets "prompt" to instruction + the caller's prompt. */
 static void set_prompt(task_body *b, const char *instruction, const char *prompt)
 {
-    size_t len = strlen(instruction) + (prompt ? strlen(prompt) : 0) + 1;
-    char *text = malloc(len);
-    if (!text)
-        return;
-    strcpy(text, instruction);
-    if (prompt)
-        strcat(text, prompt);
-    cJSON_AddStringToObject(b->json, "prompt", text);
+    char *text = ig_backend_join(instruction, prompt);
+    if (text)
+        cJSON_AddStringToObject(b->json, "prompt", text);
     free(text);
 }
 

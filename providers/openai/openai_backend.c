@@ -62,10 +62,7 @@ static int store_images(ig_json_b64_sink *sink, const char *skeleton,
         const char *ref = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "b64_json"));
         const char *revised = cJSON_GetStringValue(
             cJSON_GetObjectItemCaseSensitive(item, "revised_prompt"));
-        unsigned long index = 0;
-        ig_store_writer *writer = ref && sscanf(ref, "ig-image:%lu", &index) == 1
-                                      ? ig_json_b64_sink_take(sink, index)
-                                      : NULL;
+        ig_store_writer *writer = ig_json_b64_sink_take_ref(sink, ref);
         if (!writer)
             rc = ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
                          "openai returned an image item without usable b64_json");

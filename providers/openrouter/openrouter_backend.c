@@ -71,10 +71,7 @@ static int store_images(ig_json_b64_sink *sink, const cJSON *doc, const ig_reque
     {
         const char *ref = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(item, "image_url"), "url"));
-        unsigned long index = 0;
-        ig_store_writer *writer = ref && sscanf(ref, "ig-image:%lu", &index) == 1
-                                      ? ig_json_b64_sink_take(sink, index)
-                                      : NULL;
+        ig_store_writer *writer = ig_json_b64_sink_take_ref(sink, ref);
         if (!writer)
             rc = ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
                          "openrouter returned an image that is not a base64 data URL");

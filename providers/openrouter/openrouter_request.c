@@ -36,15 +36,12 @@ static int add_image_part(cJSON *content, const ig_image *image, ig_error *err)
     return 0;
 }
 
+/* Adds {"type":"text","text": first + second} to content. */
 static void add_text_part(cJSON *content, const char *first, const char *second)
 {
-    size_t len = strlen(first) + (second ? strlen(second) : 0) + 1;
-    char *text = malloc(len);
+    char *text = ig_backend_join(first, second);
     if (!text)
         return;
-    strcpy(text, first);
-    if (second)
-        strcat(text, second);
     cJSON *part = cJSON_CreateObject();
     cJSON_AddStringToObject(part, "type", "text");
     cJSON_AddStringToObject(part, "text", text);

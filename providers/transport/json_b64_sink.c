@@ -849,3 +849,12 @@ void ig_json_b64_sink_free(ig_json_b64_sink *s)
     free(s->keys);
     free(s);
 }
+
+ig_store_writer *ig_json_b64_sink_take_ref(ig_json_b64_sink *sink, const char *ref)
+{
+    unsigned long index = 0;
+    char end = 0;
+    if (!ref || sscanf(ref, "ig-image:%lu%c", &index, &end) != 1)
+        return NULL;
+    return ig_json_b64_sink_take(sink, index);
+}

@@ -69,6 +69,10 @@ const char *ig_json_b64_sink_finish(ig_json_b64_sink *sink, ig_error *err);
 size_t ig_json_b64_sink_count(const ig_json_b64_sink *sink);
 ig_store_writer *ig_json_b64_sink_take(ig_json_b64_sink *sink, size_t index);
 
+/* The writer behind a skeleton placeholder "ig-image:<i>" (ownership
+ * passes as with take), or NULL when ref is not one or was taken. */
+ig_store_writer *ig_json_b64_sink_take_ref(ig_json_b64_sink *sink, const char *ref);
+
 /* Aborts every writer not taken and frees the sink. NULL is ignored. */
 void ig_json_b64_sink_free(ig_json_b64_sink *sink);
 

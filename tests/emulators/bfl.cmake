@@ -13,7 +13,7 @@ set_target_properties(bfl-emulator PROPERTIES
   RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/emulators")
 ig_add_test(test_bfl_emulator test_bfl_emulator.c test_bfl_emulator_validation.c
   test_bfl_emulator_faults.c test_bfl_emulator_access.c
-  emulators/bfl_test_util.c)
+  emulators/bfl_test_util.c emulators/emu_test_util.c)
 target_link_libraries(test_bfl_emulator PRIVATE ig_emulators)
 add_dependencies(test_bfl_emulator bfl-emulator)
 

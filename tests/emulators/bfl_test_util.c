@@ -94,33 +94,8 @@ cJSON *bfl_test_run(bfl_emulator *emu, const char *endpoint, const char *json, i
     return final;
 }
 
-/* Decodes every pixel, so truncated images fail. */
-bool bfl_test_decode(const unsigned char *data, size_t size, bfl_test_image *out)
-{
-    memset(out, 0, sizeof *out);
-    cr_assert_eq(emu_vips_init(), 0);
-    const char *loader = vips_foreign_find_load_buffer(data, size);
-    if (!loader)
-        return false;
-    VipsImage *img = vips_image_new_from_buffer(data, size, "", "fail", TRUE, NULL);
-    double avg = 0;
-    bool ok = img && vips_avg(img, &avg, NULL) == 0; /* decodes every pixel */
-    if (ok) {
-        snprintf(out->format, sizeof out->format, "%s",
-                 strstr(loader, "Png") ? "png" : strstr(loader, "Jpeg") ? "jpeg"
-                                         : strstr(loader, "Webp") ? "webp" : "other");
-        out->width = vips_image_get_width(img);
-        out->height = vips_image_get_height(img);
-        out->bands = vips_image_get_bands(img);
-    }
-    if (img)
-        g_object_unref(img);
-    vips_error_clear();
-    return ok;
-}
-
 /* Downloads a Ready task's sample without a key. */
-bfl_test_image bfl_test_download(const cJSON *ready)
+et_image bfl_test_download(const cJSON *ready)
 {
     cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(ready, "status")), "Ready");
     const cJSON *result = cJSON_GetObjectItem(ready, "result");
@@ -128,8 +103,8 @@ bfl_test_image bfl_test_download(const cJSON *ready)
     cr_assert_not_null(sample, "no result.sample");
     ec_result r = ec_get(sample, NULL, 0);
     cr_assert_eq(r.status, 200, "download %s: %ld %.300s", sample, r.status, r.body);
-    bfl_test_image img;
-    cr_assert(bfl_test_decode((const unsigned char *)r.body, r.size, &img),
+    et_image img;
+    cr_assert(et_decode((const unsigned char *)r.body, r.size, &img),
               "the sample does not decode");
     char *type = ec_header(&r, "Content-Type");
     char want[24];

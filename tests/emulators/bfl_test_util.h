@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "emulators/bfl_emulator.h"
+#include "emulators/emu_test_util.h"
 #include "emulators/emu_client.h"
 
 #define BFL_TEST_KEY "bfl-test-key-0123456789abcdef"
@@ -39,16 +40,8 @@ char *bfl_test_poll_status(const char *url);
 /* Asserts a {"detail": "<text>"} answer with a status (text NULL = any string). */
 void bfl_test_expect_detail(const ec_result *r, long status, const char *text);
 
-/* A decoded image's facts. */
-typedef struct bfl_test_image {
-    char format[8];
-    int width, height, bands;
-} bfl_test_image;
-
-/* Fully decodes image bytes with libvips; false when they do not decode. */
-bool bfl_test_decode(const unsigned char *data, size_t size, bfl_test_image *out);
 /* GETs a Ready answer's result.sample without a key and decodes it (asserts). */
-bfl_test_image bfl_test_download(const cJSON *ready);
+et_image bfl_test_download(const cJSON *ready);
 
 /* base64 of a test image (png|jpeg|webp, bands 1..4); malloc'd. */
 char *bfl_test_b64_image(const char *format, int width, int height, int bands);

@@ -30,15 +30,9 @@ static VipsImage *decode(const unsigned char *data, size_t size, ig_error *err)
     return img;
 }
 
-/* Encodes as PNG into a malloc'd buffer (vips gives g_malloc'd memory). */
-static int encode_png(VipsImage *img, ig_png *out, ig_error *err)
+/* Moves a vips-encoded buffer (g_malloc'd) into out as malloc'd bytes. */
+static int take_buffer(void *buf, size_t len, VipsImage *img, ig_png *out, ig_error *err)
 {
-    void *buf = NULL;
-    size_t len = 0;
-    if (vips_pngsave_buffer(img, &buf, &len, NULL) != 0) {
-        vips_error_clear();
-        return ig_fail(err, IG_ERR_INTERNAL, NULL, "could not encode a PNG");
-    }
     out->data = malloc(len);
     if (!out->data) {
         g_free(buf);
@@ -50,6 +44,18 @@ static int encode_png(VipsImage *img, ig_png *out, ig_error *err)
     out->width = vips_image_get_width(img);
     out->height = vips_image_get_height(img);
     return 0;
+}
+
+/* Encodes as PNG into a malloc'd buffer. */
+static int encode_png(VipsImage *img, ig_png *out, ig_error *err)
+{
+    void *buf = NULL;
+    size_t len = 0;
+    if (vips_pngsave_buffer(img, &buf, &len, NULL) != 0) {
+        vips_error_clear();
+        return ig_fail(err, IG_ERR_INTERNAL, NULL, "could not encode a PNG");
+    }
+    return take_buffer(buf, len, img, out, err);
 }
 
 /* Encodes as png, jpeg or webp into a malloc'd buffer. */
@@ -65,17 +71,7 @@ static int encode_as(VipsImage *img, const char *format, ig_png *out, ig_error *
         vips_error_clear();
         return ig_fail(err, IG_ERR_INTERNAL, NULL, "could not encode a %s image", format);
     }
-    out->data = malloc(len);
-    if (!out->data) {
-        g_free(buf);
-        return ig_fail(err, IG_ERR_INTERNAL, NULL, "out of memory");
-    }
-    memcpy(out->data, buf, len);
-    g_free(buf);
-    out->size = len;
-    out->width = vips_image_get_width(img);
-    out->height = vips_image_get_height(img);
-    return 0;
+    return take_buffer(buf, len, img, out, err);
 }
 
 /* Drops GObject references in order; NULLs are fine. */
