@@ -1,12 +1,18 @@
 /*
- * stability_backend.c - runs Stability AI v2beta requests. Every answer is
- * asked for as JSON ({"image": base64, "finish_reason", "seed"}) so the
- * image streams through the base64 sink into the store together with the
- * seed and the content-filter verdict. Creative upscales are async: the
- * POST answers {"id"} and GET /v2beta/results/{id} answers 202 until done.
+ * stability_backend.c - runs Stability AI v2beta requests. Stability answers
+ * in either of two forms, by the request's accept header: the image bytes
+ * themselves (seed and finish-reason as headers), or JSON {"image": base64,
+ * "finish_reason", "seed"}. Both are handled by one sink
+ * that looks at the first byte: raw images stream straight into the store,
+ * JSON goes through the base64 sink. Generations ask for raw bytes (a third
+ * less to transfer and no base64 to decode); result polls ask for JSON, so
+ * a 202 "in-progress" and a 200 with the image read the same way. Creative
+ * upscales are async: the POST answers {"id"} and GET /v2beta/results/{id}
+ * answers 202 until done.
  */
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/json_text.h"
@@ -42,46 +48,89 @@ static void read_skeleton(const char *skeleton, stab_answer *ans)
     cJSON_Delete(doc);
 }
 
-/*
- * One HTTP exchange (POST with form, or GET when form is NULL). Returns 0
- * with *ans filled from a 2xx answer, or -1 with err; an image that arrived
- * whole before a failure is still handed back in ans->image.
- */
-static int exchange(const ig_backend_ctx *ctx, const char *url, const ig_form *form,
-                    long timeout_ms, stab_answer *ans, ig_error *err)
+/* Takes an answer in whichever form it comes (see the file comment). */
+typedef struct answer_sink {
+    ig_image_store *store;
+    ig_json_b64_sink *json; /* set when the body starts with '{' */
+    ig_store_writer *raw;   /* set when the body is the image itself */
+} answer_sink;
+
+/* An ig_http_sink_fn: picks the form from the first byte, then feeds it. */
+static int answer_sink_write(void *ctx, const void *data, size_t size, ig_error *err)
 {
     static const char *const image_keys[] = {"image", NULL};
-    char auth[1024];
+    answer_sink *s = ctx;
+    if (!s->json && !s->raw && size > 0) {
+        if (*(const char *)data == '{')
+            s->json = ig_json_b64_sink_new(s->store, image_keys, MAX_SKELETON, err);
+        else
+            s->raw = ig_store_writer_begin(s->store, err);
+        if (!s->json && !s->raw)
+            return -1;
+    }
+    if (size == 0)
+        return 0;
+    return s->json ? ig_json_b64_sink_write(s->json, data, size, err)
+                   : ig_store_writer_append(s->raw, data, size, err);
+}
+
+/* Fills ans from a complete 2xx answer. Returns 0 or -1 with err. */
+static int read_answer(answer_sink *sink, const ig_http_response *res, stab_answer *ans,
+                       ig_error *err)
+{
+    ans->status = res->status;
+    if (sink->raw) { /* the image itself; its facts came as headers */
+        snprintf(ans->finish_reason, sizeof ans->finish_reason, "%.31s", res->captured[0]);
+        ans->has_seed = res->captured[1][0] != '\0';
+        ans->seed = ans->has_seed ? strtod(res->captured[1], NULL) : 0;
+        ans->image = sink->raw;
+        sink->raw = NULL;
+        return 0;
+    }
+    const char *skeleton = sink->json ? ig_json_b64_sink_finish(sink->json, err) : NULL;
+    if (!skeleton)
+        return sink->json ? -1 : ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
+                                         "stability sent an empty answer");
+    read_skeleton(skeleton, ans);
+    return 0;
+}
+
+/*
+ * One HTTP exchange (POST with form, or GET when form is NULL), asking for
+ * accept. Returns 0 with *ans filled from a 2xx answer, or -1 with err; an
+ * image that arrived whole in a JSON answer before a failure is still
+ * handed back in ans->image (a raw image cut short is not).
+ */
+static int exchange(const ig_backend_ctx *ctx, const char *url, const ig_form *form,
+                    const char *accept, long timeout_ms, stab_answer *ans, ig_error *err)
+{
+    static const char *const answer_headers[] = {"finish-reason", "seed", NULL};
+    char auth[1024], accept_line[64];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", ctx->api_key);
-    const char *headers[] = {auth, "Accept: application/json", NULL};
+    snprintf(accept_line, sizeof accept_line, "Accept: %s", accept);
+    const char *headers[] = {auth, accept_line, NULL};
     ig_http_response res = {0};
-    int rc = -1;
-    ig_json_b64_sink *sink = ig_json_b64_sink_new(ctx->store, image_keys, MAX_SKELETON, err);
-    if (!sink)
-        goto done;
+    answer_sink sink = {.store = ctx->store};
     ig_http_request hreq = {
         .method = form ? "POST" : "GET", .url = url, .headers = headers,
         .parts = form ? form->parts : NULL, .n_parts = form ? form->n_parts : 0,
         .timeout_ms = timeout_ms, .idle_timeout_ms = 180000, .cancel = ctx->cancel,
-        .sink = ig_json_b64_sink_write, .sink_ctx = sink, .provider = "stability",
+        .sink = answer_sink_write, .sink_ctx = &sink, .capture_headers = answer_headers,
+        .provider = "stability",
     };
-    if (ig_http_perform(ctx->http, &hreq, &res, err) != 0)
-        goto done;
-    if (res.status < 200 || res.status > 299) {
+    int rc = ig_http_perform(ctx->http, &hreq, &res, err);
+    if (rc == 0 && (res.status < 200 || res.status > 299)) {
         ig_stability_error(res.status, res.retry_after_s, res.body, err);
-        goto done;
+        rc = -1;
+    } else if (rc == 0) {
+        rc = read_answer(&sink, &res, ans, err);
     }
-    const char *skeleton = ig_json_b64_sink_finish(sink, err);
-    if (!skeleton)
-        goto done;
-    read_skeleton(skeleton, ans);
-    ans->status = res.status;
-    rc = 0;
-done:
-    if (sink && ig_json_b64_sink_count(sink) > 0)
-        ans->image = ig_json_b64_sink_take(sink, 0);
+    if (!ans->image && sink.json && ig_json_b64_sink_count(sink.json) > 0)
+        ans->image = ig_json_b64_sink_take(sink.json, 0);
     err->http_status = err->http_status ? err->http_status : res.status;
-    ig_json_b64_sink_free(sink);
+    ig_json_b64_sink_free(sink.json);
+    if (sink.raw)
+        ig_store_writer_abort(sink.raw);
     ig_http_response_free(&res);
     memset(auth, 0, sizeof auth);
     return rc;
@@ -112,7 +161,7 @@ static int poll_result(const ig_backend_ctx *ctx, double deadline, stab_answer *
             ctx->progress(ctx->progress_ctx, 0.5, "waiting for stability's upscale job");
         memset(ans, 0, sizeof *ans);
         ig_error_clear(err);
-        if (exchange(ctx, url, NULL, (long)left, ans, err) != 0) {
+        if (exchange(ctx, url, NULL, "application/json", (long)left, ans, err) != 0) {
             if (err->http_status == 404) {
                 ig_error_clear(err); /* replace the generic 404 classification */
                 ig_fail(err, IG_ERR_PROVIDER_ERROR, NULL, "stability: the result of job %s "
@@ -182,7 +231,8 @@ static int one_image(const ig_backend_ctx *ctx, const ig_request *req,
     char url[1400];
     snprintf(url, sizeof url, "%s%s", ctx->base_url, call.path);
     stab_answer ans = {0};
-    int rc = exchange(ctx, url, &call.form, (long)(deadline - ig_backend_now_ms()), &ans, err);
+    int rc = exchange(ctx, url, &call.form, "image/*", (long)(deadline - ig_backend_now_ms()),
+                      &ans, err);
     if (rc == 0 && call.async && !ans.image) {
         if (!ans.id[0])
             return ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,

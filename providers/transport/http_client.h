@@ -74,9 +74,14 @@ typedef struct ig_http_request {
     const atomic_bool *cancel;    /* may be NULL */
     ig_http_sink_fn sink;         /* 2xx bodies go here instead of memory */
     void *sink_ctx;
+    const char *const *capture_headers; /* NULL-terminated names (at most
+                                   * IG_HTTP_MAX_CAPTURED) whose values the
+                                   * response keeps, e.g. "finish-reason" */
     const char *field;            /* argument named in errors, or NULL */
     const char *provider;         /* provider name for messages ("openai") */
 } ig_http_request;
+
+#define IG_HTTP_MAX_CAPTURED 4
 
 typedef struct ig_http_response {
     long status;                  /* HTTP status, 0 if none arrived */
@@ -87,6 +92,7 @@ typedef struct ig_http_response {
     char content_type[128];
     double retry_after_s;         /* Retry-After (seconds or HTTP date), -1 if absent */
     char request_id[128];         /* x-request-id / request-id header, or "" */
+    char captured[IG_HTTP_MAX_CAPTURED][128]; /* values of capture_headers[i], or "" */
     double elapsed_ms;
 } ig_http_response;
 

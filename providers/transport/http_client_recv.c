@@ -76,6 +76,7 @@ static void start_response(ig_http_xfer *x, const char *line, size_t n)
     r->status = status;
     r->content_type[0] = '\0';
     r->request_id[0] = '\0';
+    memset(r->captured, 0, sizeof r->captured);
     r->retry_after_s = -1;
     x->headers_done = false;
     x->saw_location = false;
@@ -97,6 +98,12 @@ static bool take_header(ig_http_xfer *x, const char *line, size_t n)
     size_t vn = n - name_len - 1;
     trim(&v, &vn);
     ig_http_response *r = x->res;
+    for (int i = 0; x->req->capture_headers && x->req->capture_headers[i] &&
+                    i < IG_HTTP_MAX_CAPTURED; i++) {
+        const char *want = x->req->capture_headers[i];
+        if (strlen(want) == name_len && !strncasecmp(line, want, name_len))
+            copy_value(r->captured[i], sizeof r->captured[i], v, vn);
+    }
 #define IS(name) (name_len == sizeof(name) - 1 && !strncasecmp(line, name, name_len))
     if (IS("content-type")) {
         copy_value(r->content_type, sizeof r->content_type, v, vn);
