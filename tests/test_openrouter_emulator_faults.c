@@ -8,14 +8,12 @@
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "support/playground_process.h"
 #include "test_openrouter_emulator_util.h"
 
 #define CHEAP "{\"model\":\"google/gemini-2.5-flash-image\",\"modalities\":[\"image\",\"text\"]," \
@@ -382,32 +380,11 @@ Test(lifecycle, stop_with_a_held_request_returns_promptly)
 
 Test(playground, binary_serves_and_exits_on_sigterm)
 {
-    int out[2];
-    cr_assert_eq(pipe(out), 0);
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        dup2(out[1], STDOUT_FILENO);
-        close(out[0]);
-        close(out[1]);
-        execl(IG_TEST_BINARY_DIR "/emulators/openrouter-emulator", "openrouter-emulator",
-              "--port", "0", "--key", "sk-or-play", (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    FILE *f = fdopen(out[0], "r");
-    char line[256] = "";
-    cr_assert_not_null(fgets(line, sizeof line, f), "no output from the playground");
-    int port = 0;
-    cr_assert_eq(sscanf(line, "listening on http://127.0.0.1:%d/api/v1", &port), 1, "%s", line);
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/chat/completions", port);
+    playground_process p = pp_start(IG_TEST_BINARY_DIR "/emulators/openrouter-emulator", "sk-or-play");
+    char url[400];
+    snprintf(url, sizeof url, "%s/chat/completions", p.base_url);
     ec_result r = ec_post_json(url, "sk-or-play", CHEAP, 0);
     cr_expect_eq(r.status, 200, "%.300s", r.body);
     ec_result_free(&r);
-    kill(pid, SIGTERM);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d", status);
-    fclose(f);
+    pp_stop(&p);
 }

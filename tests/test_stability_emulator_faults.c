@@ -7,14 +7,12 @@
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "support/playground_process.h"
 #include "support/test_images.h"
 #include "test_stability_emulator_util.h"
 
@@ -341,28 +339,9 @@ Test(lifecycle, stop_with_a_held_request_returns_promptly)
 
 Test(playground, binary_serves_and_exits_on_sigterm)
 {
-    int out[2];
-    cr_assert_eq(pipe(out), 0);
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        dup2(out[1], STDOUT_FILENO);
-        close(out[0]);
-        close(out[1]);
-        execl(IG_TEST_BINARY_DIR "/emulators/stability-emulator", "stability-emulator",
-              "--port", "0", "--key", "sk-play", (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    FILE *f = fdopen(out[0], "r");
-    char line[256] = "";
-    cr_assert_not_null(fgets(line, sizeof line, f), "no output from the playground");
-    int port = 0;
-    char rest[8] = "";
-    cr_assert_eq(sscanf(line, "listening on http://127.0.0.1:%d%7s", &port, rest), 1, "%s",
-                 line);
-    char url[128], auth[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d" CORE, port);
+    playground_process p = pp_start(IG_TEST_BINARY_DIR "/emulators/stability-emulator", "sk-play");
+    char url[400], auth[64];
+    snprintf(url, sizeof url, "%s" CORE, p.base_url);
     snprintf(auth, sizeof auth, "Authorization: Bearer sk-play");
     const char *h[] = {auth, NULL};
     ec_call call = {.method = "POST", .url = url, .headers = h, .parts = cheap,
@@ -370,9 +349,5 @@ Test(playground, binary_serves_and_exits_on_sigterm)
     ec_result r = ec_send(&call);
     st_expect_image(&r, "png", 1536, 640, NULL);
     ec_result_free(&r);
-    kill(pid, SIGTERM);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d", status);
-    fclose(f);
+    pp_stop(&p);
 }
