@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/result.h"
+#include "providers/form.h"
 
 const ig_model_caps *ig_backend_model(const ig_backend *backend, const char *model)
 {
@@ -103,6 +104,35 @@ int ig_backend_commit_image(ig_store_writer *writer, const ig_request *req,
     return rc;
 }
 
+int ig_backend_commit_ref(ig_json_b64_sink *sink, const char *ref, const ig_request *req,
+                          const char *provider, const char *model,
+                          const char *revised_prompt, cJSON *result, ig_error *err)
+{
+    ig_store_writer *writer = ig_json_b64_sink_take_ref(sink, ref);
+    if (!writer)
+        return ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
+                       "%s returned an image entry without usable base64 data", provider);
+    return ig_backend_commit_image(writer, req, provider, model, revised_prompt, result, err);
+}
+
+void ig_backend_salvage(ig_json_b64_sink *sink, const ig_request *req, const char *provider,
+                        const char *model, cJSON *result)
+{
+    int kept = 0;
+    for (size_t i = 0; i < ig_json_b64_sink_count(sink); i++) {
+        ig_store_writer *writer = ig_json_b64_sink_take(sink, i);
+        ig_error ignored;
+        ig_error_clear(&ignored);
+        if (writer &&
+            ig_backend_commit_image(writer, req, provider, model, NULL, result, &ignored) == 0)
+            kept++;
+    }
+    if (kept)
+        ig_result_warn(result, "images", "the response broke off; %d image%s that "
+                       "arrived whole %s kept", kept, kept == 1 ? "" : "s",
+                       kept == 1 ? "was" : "were");
+}
+
 int ig_backend_writer_sink(void *writer, const void *data, size_t size, ig_error *err)
 {
     return ig_store_writer_append(writer, data, size, err);
@@ -113,6 +143,17 @@ double ig_backend_now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int ig_backend_perform(const ig_backend_ctx *ctx, ig_http_request *hreq, double deadline,
+                       ig_http_response *res, ig_error *err)
+{
+    double left = deadline - ig_backend_now_ms();
+    if (left < 1) /* 0 would mean the client's default, not "none left" */
+        return ig_fail(err, IG_ERR_PROVIDER_TIMEOUT, NULL, "%s: out of time (timeoutMs %ld)",
+                       hreq->provider, ctx->timeout_ms);
+    hreq->timeout_ms = (long)left;
+    return ig_http_perform(ctx->http, hreq, res, err);
 }
 
 int ig_backend_sleep(const ig_backend_ctx *ctx, long ms, ig_error *err)
@@ -132,24 +173,27 @@ int ig_backend_sleep(const ig_backend_ctx *ctx, long ms, ig_error *err)
 void ig_backend_json_options(cJSON *json, const ig_request *req, const char *provider,
                              cJSON *result)
 {
-    char field[64];
-    snprintf(field, sizeof field, "providerOptions.%s", provider);
     const cJSON *options = cJSON_GetObjectItemCaseSensitive(req->provider_options, provider);
     const cJSON *opt;
     cJSON_ArrayForEach(opt, options)
     {
         if (cJSON_HasObjectItem(json, opt->string))
-            ig_result_warn(result, field, "\"%s\" replaced the value the extension chose "
-                           "(applied does not show it)", opt->string);
+            ig_options_warn_replaced(result, provider, opt->string);
         cJSON_DeleteItemFromObjectCaseSensitive(json, opt->string);
         cJSON_AddItemToObject(json, opt->string, cJSON_Duplicate(opt, true));
     }
 }
 
-bool ig_backend_poll_retryable(const ig_error *err)
+bool ig_backend_retry_poll(ig_error *err, int *failed_polls)
 {
-    return err->code == IG_ERR_PROVIDER_NETWORK || err->code == IG_ERR_PROVIDER_TIMEOUT ||
-           err->code == IG_ERR_PROVIDER_RATE_LIMITED || err->code == IG_ERR_PROVIDER_ERROR;
+    bool transient = err->code == IG_ERR_PROVIDER_NETWORK ||
+                     err->code == IG_ERR_PROVIDER_TIMEOUT ||
+                     err->code == IG_ERR_PROVIDER_RATE_LIMITED ||
+                     err->code == IG_ERR_PROVIDER_ERROR;
+    if (!transient || ++*failed_polls > IG_BACKEND_POLL_RETRIES)
+        return false;
+    ig_error_clear(err);
+    return true;
 }
 
 /* The scheme and host of url (malloc'd, lowercased by libcurl), or -1. */

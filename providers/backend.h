@@ -20,6 +20,7 @@
 #include "providers/model_caps.h"
 #include "providers/negotiate.h"
 #include "providers/transport/http_client.h"
+#include "providers/transport/json_b64_sink.h"
 
 typedef struct cJSON cJSON;
 
@@ -73,6 +74,20 @@ int ig_backend_commit_image(ig_store_writer *writer, const ig_request *req,
                             const char *provider, const char *model,
                             const char *revised_prompt, cJSON *result, ig_error *err);
 
+/*
+ * Commits the image behind a base64-sink placeholder ("ig-image:<i>" in the
+ * skeleton) as ig_backend_commit_image does. A ref that names no whole
+ * image is IG_ERR_PROVIDER_BAD_RESPONSE.
+ */
+int ig_backend_commit_ref(ig_json_b64_sink *sink, const char *ref, const ig_request *req,
+                          const char *provider, const char *model,
+                          const char *revised_prompt, cJSON *result, ig_error *err);
+
+/* After a response broke off, commits every image whose data arrived whole
+ * (the provider has charged for them) and says so in a warning. */
+void ig_backend_salvage(ig_json_b64_sink *sink, const ig_request *req, const char *provider,
+                        const char *model, cJSON *result);
+
 /* An ig_http_sink_fn that appends a raw image body to the ig_store_writer
  * passed as ctx. */
 int ig_backend_writer_sink(void *writer, const void *data, size_t size, ig_error *err);
@@ -83,9 +98,15 @@ int ig_backend_writer_sink(void *writer, const void *data, size_t size, ig_error
  */
 int ig_backend_sleep(const ig_backend_ctx *ctx, long ms, ig_error *err);
 
-/* Whether a failed status request of an async job should simply be asked
- * again (network, timeout, 429, 5xx): the job itself is never resubmitted. */
-bool ig_backend_poll_retryable(const ig_error *err);
+#define IG_BACKEND_POLL_RETRIES 3 /* failed status requests per async job */
+
+/*
+ * After a failed status request of an async job: true (err cleared,
+ * *failed_polls counted) when it should simply be asked again, that is a
+ * network error, timeout, 429 or 5xx, at most IG_BACKEND_POLL_RETRIES
+ * times. The job itself is never resubmitted: it is paid for.
+ */
+bool ig_backend_retry_poll(ig_error *err, int *failed_polls);
 
 /*
  * Whether a URL a provider handed back (a polling URL) may receive the API
@@ -94,6 +115,15 @@ bool ig_backend_poll_retryable(const ig_error *err);
  */
 bool ig_backend_url_trusted(const char *url, const char *base_url,
                             const char *const *trusted_domains);
+
+/*
+ * ig_http_perform with the time left until deadline (ig_backend_now_ms
+ * clock) as the request's total timeout; when none is left, fails with
+ * IG_ERR_PROVIDER_TIMEOUT naming the provider's timeoutMs instead of
+ * starting a request. Results as ig_http_perform.
+ */
+int ig_backend_perform(const ig_backend_ctx *ctx, ig_http_request *hreq, double deadline,
+                       ig_http_response *res, ig_error *err);
 
 /* Milliseconds on a monotonic clock (for deadlines and attempt timings). */
 double ig_backend_now_ms(void);

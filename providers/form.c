@@ -63,6 +63,14 @@ ig_http_part *ig_form_find(ig_form *form, const char *name)
     return NULL;
 }
 
+void ig_options_warn_replaced(cJSON *result, const char *provider, const char *key)
+{
+    char field[64];
+    snprintf(field, sizeof field, "providerOptions.%s", provider);
+    ig_result_warn(result, field, "\"%s\" replaced the value the extension chose "
+                   "(applied does not show it)", key);
+}
+
 void ig_form_add_options(ig_form *form, const ig_request *req, const char *provider,
                          cJSON *result)
 {
@@ -74,8 +82,7 @@ void ig_form_add_options(ig_form *form, const ig_request *req, const char *provi
     {
         ig_http_part *ours = ig_form_find(form, opt->string);
         if (ours) {
-            ig_result_warn(result, field, "\"%s\" replaced the value the extension chose "
-                           "(applied does not show it)", opt->string);
+            ig_options_warn_replaced(result, provider, opt->string);
             ours->name = ""; /* dropped: compacted away below */
         }
         if (cJSON_IsString(opt))

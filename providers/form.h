@@ -49,4 +49,9 @@ ig_http_part *ig_form_find(ig_form *form, const char *name);
 void ig_form_add_options(ig_form *form, const ig_request *req, const char *provider,
                          cJSON *result);
 
+/* Warns in result (field "providerOptions.<provider>") that option key
+ * replaced a value the extension chose, which "applied" then does not show.
+ * Used for JSON bodies too (ig_backend_json_options). */
+void ig_options_warn_replaced(cJSON *result, const char *provider, const char *key);
+
 #endif

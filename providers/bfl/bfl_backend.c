@@ -15,7 +15,6 @@
 #include "providers/bfl/bfl.h"
 
 #define MAX_TASKS 10
-#define POLL_RETRIES 3
 
 /* Hosts of BFL's own (regional) API that may receive the key. */
 static const char *const bfl_domains[] = {".bfl.ai", ".bfl.ml", NULL};
@@ -36,14 +35,11 @@ static int keyed_request(const ig_backend_ctx *ctx, const char *method, const ch
                              "Accept: application/json", NULL};
     ig_http_request hreq = {
         .method = method, .url = url, .headers = headers, .body = body,
-        .body_size = body ? strlen(body) : 0,
-        .timeout_ms = (long)(deadline - ig_backend_now_ms()), .cancel = ctx->cancel,
+        .body_size = body ? strlen(body) : 0, .cancel = ctx->cancel,
         .max_response_bytes = 1u << 20, .provider = "bfl",
         /* max_redirects stays 0: curl would carry x-key to another host. */
     };
-    int rc = hreq.timeout_ms > 0 ? ig_http_perform(ctx->http, &hreq, res, err)
-                                 : ig_fail(err, IG_ERR_PROVIDER_TIMEOUT, NULL,
-                                           "bfl: out of time (timeoutMs %ld)", ctx->timeout_ms);
+    int rc = ig_backend_perform(ctx, &hreq, deadline, res, err);
     memset(key, 0, sizeof key);
     return rc;
 }
@@ -87,14 +83,11 @@ static int download(const ig_backend_ctx *ctx, const bfl_task *task, const char 
     if (!*writer)
         return -1;
     ig_http_request hreq = {
-        .url = sample, .timeout_ms = (long)(deadline - ig_backend_now_ms()),
-        .max_redirects = 3, .cancel = ctx->cancel, .sink = ig_backend_writer_sink,
+        .url = sample, .max_redirects = 3, .cancel = ctx->cancel, .sink = ig_backend_writer_sink,
         .sink_ctx = *writer, .provider = "bfl", .max_response_bytes = 64u << 20,
     };
     ig_http_response res = {0};
-    int rc = hreq.timeout_ms > 0 ? ig_http_perform(ctx->http, &hreq, &res, err)
-                                 : ig_fail(err, IG_ERR_PROVIDER_TIMEOUT, NULL,
-                                           "bfl: out of time before the download");
+    int rc = ig_backend_perform(ctx, &hreq, deadline, &res, err);
     if (rc == 0 && (res.status < 200 || res.status > 299)) {
         ig_fail(err, IG_ERR_PROVIDER_ERROR, NULL, "bfl: the result of task %s could not "
                 "be downloaded (HTTP %ld from its signed sample URL)", task->id, res.status);
@@ -163,10 +156,8 @@ static int await_task(const ig_backend_ctx *ctx, const bfl_task *task, double de
             return -1;
         poll_answer poll;
         if (poll_once(ctx, task, deadline, &poll, err) != 0) {
-            if (!ig_backend_poll_retryable(err) || ++failed_polls > POLL_RETRIES ||
-                deadline <= ig_backend_now_ms())
+            if (deadline <= ig_backend_now_ms() || !ig_backend_retry_poll(err, &failed_polls))
                 return -1;
-            ig_error_clear(err);
             continue;
         }
         if (!strcmp(poll.status, "Ready")) {

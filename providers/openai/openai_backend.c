@@ -32,15 +32,6 @@ static int build_body(const ig_request *req, const ig_applied *applied, int n,
     }
 }
 
-/* Commits one completed image and adds it to the result. */
-static int commit_image(ig_store_writer *writer, const ig_request *req,
-                        const ig_applied *applied, const char *revised, cJSON *result,
-                        ig_error *err)
-{
-    return ig_backend_commit_image(writer, req, "openai", applied->caps->model, revised,
-                                   result, err);
-}
-
 /* Commits the images a successful response carried, in response order. A
  * bad item does not cost the good ones: the first error is reported after
  * every other image is stored. */
@@ -62,34 +53,12 @@ static int store_images(ig_json_b64_sink *sink, const char *skeleton,
         const char *ref = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "b64_json"));
         const char *revised = cJSON_GetStringValue(
             cJSON_GetObjectItemCaseSensitive(item, "revised_prompt"));
-        ig_store_writer *writer = ig_json_b64_sink_take_ref(sink, ref);
-        if (!writer)
-            rc = ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
-                         "openai returned an image item without usable b64_json");
-        else if (commit_image(writer, req, applied, revised, result, err) != 0)
+        if (ig_backend_commit_ref(sink, ref, req, "openai", applied->caps->model, revised,
+                                  result, err) != 0)
             rc = -1;
     }
     cJSON_Delete(doc);
     return rc;
-}
-
-/* After a response broke off, keeps every image whose data arrived whole:
- * the provider has charged for them, and nothing it returned is lost. */
-static void salvage_images(ig_json_b64_sink *sink, const ig_request *req,
-                           const ig_applied *applied, cJSON *result)
-{
-    int kept = 0;
-    for (size_t i = 0; i < ig_json_b64_sink_count(sink); i++) {
-        ig_store_writer *writer = ig_json_b64_sink_take(sink, i);
-        ig_error ignored;
-        ig_error_clear(&ignored);
-        if (writer && commit_image(writer, req, applied, NULL, result, &ignored) == 0)
-            kept++;
-    }
-    if (kept)
-        ig_result_warn(result, "images", "the response broke off; %d image%s that "
-                       "arrived whole %s kept", kept, kept == 1 ? "" : "s",
-                       kept == 1 ? "was" : "were");
 }
 
 /* One HTTP request for n images. */
@@ -122,7 +91,7 @@ static int one_request(const ig_backend_ctx *ctx, const ig_request *req,
         .provider = "openai",
     };
     if (ig_http_perform(ctx->http, &hreq, &res, err) != 0) {
-        salvage_images(sink, req, applied, result);
+        ig_backend_salvage(sink, req, "openai", applied->caps->model, result);
         goto done;
     }
     if (res.status < 200 || res.status > 299) {
@@ -133,7 +102,7 @@ static int one_request(const ig_backend_ctx *ctx, const ig_request *req,
     if (skeleton)
         rc = store_images(sink, skeleton, req, applied, result, err);
     else
-        salvage_images(sink, req, applied, result);
+        ig_backend_salvage(sink, req, "openai", applied->caps->model, result);
 done:
     if (rc != 0 && err->code == IG_OK)
         ig_fail(err, IG_ERR_INTERNAL, NULL, "openai request failed");

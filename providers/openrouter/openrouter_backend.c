@@ -71,12 +71,8 @@ static int store_images(ig_json_b64_sink *sink, const cJSON *doc, const ig_reque
     {
         const char *ref = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(item, "image_url"), "url"));
-        ig_store_writer *writer = ig_json_b64_sink_take_ref(sink, ref);
-        if (!writer)
-            rc = ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
-                         "openrouter returned an image that is not a base64 data URL");
-        else if (ig_backend_commit_image(writer, req, "openrouter", applied->caps->model,
-                                         NULL, result, err) != 0)
+        if (ig_backend_commit_ref(sink, ref, req, "openrouter", applied->caps->model, NULL,
+                                  result, err) != 0)
             rc = -1;
     }
     return rc;

@@ -21,8 +21,6 @@
 #include "providers/transport/json_b64_sink.h"
 
 #define MAX_SKELETON (64u * 1024)
-#define POLL_RETRIES 3 /* a failed status request is asked again */
-
 /* What one Stability answer carried. */
 typedef struct stab_answer {
     ig_store_writer *image; /* owned until committed; NULL when none came */
@@ -102,7 +100,7 @@ static int read_answer(answer_sink *sink, const ig_http_response *res, stab_answ
  * handed back in ans->image (a raw image cut short is not).
  */
 static int exchange(const ig_backend_ctx *ctx, const char *url, const ig_form *form,
-                    const char *accept, long timeout_ms, stab_answer *ans, ig_error *err)
+                    const char *accept, double deadline, stab_answer *ans, ig_error *err)
 {
     static const char *const answer_headers[] = {"finish-reason", "seed", NULL};
     char auth[1024], accept_line[64];
@@ -114,11 +112,11 @@ static int exchange(const ig_backend_ctx *ctx, const char *url, const ig_form *f
     ig_http_request hreq = {
         .method = form ? "POST" : "GET", .url = url, .headers = headers,
         .parts = form ? form->parts : NULL, .n_parts = form ? form->n_parts : 0,
-        .timeout_ms = timeout_ms, .idle_timeout_ms = 180000, .cancel = ctx->cancel,
+        .idle_timeout_ms = 180000, .cancel = ctx->cancel,
         .sink = answer_sink_write, .sink_ctx = &sink, .capture_headers = answer_headers,
         .provider = "stability",
     };
-    int rc = ig_http_perform(ctx->http, &hreq, &res, err);
+    int rc = ig_backend_perform(ctx, &hreq, deadline, &res, err);
     if (rc == 0 && (res.status < 200 || res.status > 299)) {
         ig_stability_error(res.status, res.retry_after_s, res.body, err);
         rc = -1;
@@ -161,7 +159,7 @@ static int poll_result(const ig_backend_ctx *ctx, double deadline, stab_answer *
             ctx->progress(ctx->progress_ctx, 0.5, "waiting for stability's upscale job");
         memset(ans, 0, sizeof *ans);
         ig_error_clear(err);
-        if (exchange(ctx, url, NULL, "application/json", (long)left, ans, err) != 0) {
+        if (exchange(ctx, url, NULL, "application/json", deadline, ans, err) != 0) {
             if (err->http_status == 404) {
                 ig_error_clear(err); /* replace the generic 404 classification */
                 ig_fail(err, IG_ERR_PROVIDER_ERROR, NULL, "stability: the result of job %s "
@@ -170,8 +168,7 @@ static int poll_result(const ig_backend_ctx *ctx, double deadline, stab_answer *
                 err->http_status = 404;
                 return -1;
             }
-            if (ans->image || !ig_backend_poll_retryable(err) ||
-                ++failed_polls > POLL_RETRIES)
+            if (ans->image || !ig_backend_retry_poll(err, &failed_polls))
                 return -1;
             continue;
         }
@@ -231,8 +228,7 @@ static int one_image(const ig_backend_ctx *ctx, const ig_request *req,
     char url[1400];
     snprintf(url, sizeof url, "%s%s", ctx->base_url, call.path);
     stab_answer ans = {0};
-    int rc = exchange(ctx, url, &call.form, "image/*", (long)(deadline - ig_backend_now_ms()),
-                      &ans, err);
+    int rc = exchange(ctx, url, &call.form, "image/*", deadline, &ans, err);
     if (rc == 0 && call.async && !ans.image) {
         if (!ans.id[0])
             return ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
