@@ -3,6 +3,7 @@
  * fault shapes, the result-URL file store and the per-model counters.
  * Validation is in openai_validate*.c, answers in openai_respond.c.
  */
+#include "emulators/emu_tally.h"
 #include "emulators/openai_emulator.h"
 
 #include <pthread.h>
@@ -13,7 +14,6 @@
 #include "emulators/openai_respond.h"
 
 #define FILES_MAX 256
-#define MODELS_MAX 16
 #define FILES_PREFIX "/v1/__files/"
 
 typedef struct stored_file {
@@ -30,8 +30,7 @@ struct oai_emulator {
     unsigned long file_serial;
     stored_file files[FILES_MAX]; /* ring: oldest replaced first */
     size_t file_next;
-    char models[MODELS_MAX][40];
-    int made[MODELS_MAX];
+    emu_tally made; /* images per model */
 };
 
 /* Sends an OpenAI error object with a status. */
@@ -182,14 +181,7 @@ static void count_images(void *cls, const char *model, int images)
 {
     oai_emulator *emu = cls;
     pthread_mutex_lock(&emu->lock);
-    for (size_t i = 0; i < MODELS_MAX; i++) {
-        if (!emu->models[i][0])
-            snprintf(emu->models[i], sizeof emu->models[i], "%s", model);
-        if (!strcmp(emu->models[i], model)) {
-            emu->made[i] += images;
-            break;
-        }
-    }
+    emu_tally_add(&emu->made, model, images);
     pthread_mutex_unlock(&emu->lock);
 }
 
@@ -302,11 +294,8 @@ emu_server *oai_emulator_server(oai_emulator *emu)
 
 int oai_emulator_images_made(oai_emulator *emu, const char *model)
 {
-    int n = 0;
     pthread_mutex_lock(&emu->lock);
-    for (size_t i = 0; i < MODELS_MAX && emu->models[i][0]; i++)
-        if (!model || !strcmp(model, emu->models[i]))
-            n += emu->made[i];
+    int n = emu_tally_sum(&emu->made, model);
     pthread_mutex_unlock(&emu->lock);
     return n;
 }

@@ -5,6 +5,7 @@
  * openrouter_respond.c, error bodies in openrouter_errors.c and the
  * catalogue in openrouter_models.c.
  */
+#include "emulators/emu_tally.h"
 #include "emulators/openrouter_emulator.h"
 
 #include <pthread.h>
@@ -17,7 +18,6 @@
 
 #define COMPLETIONS_PATH "/api/v1/chat/completions"
 #define MODELS_PATH "/api/v1/models"
-#define MODELS_MAX 16
 
 /* A scripted answer armed for the next `count` completions. */
 typedef struct orr_hook {
@@ -33,8 +33,7 @@ struct orr_emulator {
     unsigned seed;
     bool no_credits;
     orr_hook fail, in_200, choice_error, text_only;
-    char models[MODELS_MAX][48];
-    int made[MODELS_MAX];
+    emu_tally made; /* images per model */
 };
 
 /* What a valid completion gets, decided under the lock. */
@@ -138,14 +137,7 @@ static void count_images(void *cls, const char *model, int images)
 {
     orr_emulator *emu = cls;
     pthread_mutex_lock(&emu->lock);
-    for (size_t i = 0; i < MODELS_MAX; i++) {
-        if (!emu->models[i][0])
-            snprintf(emu->models[i], sizeof emu->models[i], "%s", model);
-        if (!strcmp(emu->models[i], model)) {
-            emu->made[i] += images;
-            break;
-        }
-    }
+    emu_tally_add(&emu->made, model, images);
     pthread_mutex_unlock(&emu->lock);
 }
 
@@ -293,11 +285,8 @@ void orr_emulator_no_credits(orr_emulator *emu, bool no_credits)
 
 int orr_emulator_images_made(orr_emulator *emu, const char *model)
 {
-    int n = 0;
     pthread_mutex_lock(&emu->lock);
-    for (size_t i = 0; i < MODELS_MAX && emu->models[i][0]; i++)
-        if (!model || !strcmp(model, emu->models[i]))
-            n += emu->made[i];
+    int n = emu_tally_sum(&emu->made, model);
     pthread_mutex_unlock(&emu->lock);
     return n;
 }
