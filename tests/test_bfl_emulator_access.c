@@ -6,11 +6,11 @@
  */
 #include <criterion/criterion.h>
 #include <curl/curl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "emulators/emu_held.h"
 #include "support/playground_process.h"
 #include "emulators/bfl_test_util.h"
 
@@ -165,19 +165,6 @@ Test(delivery, the_log_shows_whether_a_client_leaked_its_key)
     bfl_emulator_stop(emu);
 }
 
-typedef struct held_call {
-    char url[256];
-    ec_result result;
-} held_call;
-
-/* Thread body: a submission with no client timeout. */
-static void *held_request(void *arg)
-{
-    held_call *c = arg;
-    c->result = bfl_test_call("POST", c->url, BFL_TEST_KEY, BFL_TEST_CHEAP);
-    return NULL;
-}
-
 Test(lifecycle, stop_with_a_held_request_and_two_at_once)
 {
     bfl_emulator *emu = bfl_test_start(), *other = bfl_test_start();
@@ -185,15 +172,15 @@ Test(lifecycle, stop_with_a_held_request_and_two_at_once)
                   emu_server_port(bfl_emulator_server(other)));
     free(bfl_test_submit_cheap(other));
     bfl_test_push(emu, EMU_FAULT_TIMEOUT, DEV, 1);
-    held_call call;
-    snprintf(call.url, sizeof call.url, "%s", bfl_test_url(emu, DEV));
-    pthread_t t;
-    cr_assert_eq(pthread_create(&t, NULL, held_request, &call), 0);
-    cr_assert_eq(emu_wait_requests(bfl_emulator_server(emu), DEV, 1, 60000), 0);
+    const char *headers[] = {"x-key: " BFL_TEST_KEY, NULL};
+    ec_call call = {.method = "POST", .url = bfl_test_url(emu, DEV), .headers = headers,
+                    .body = BFL_TEST_CHEAP};
+    emu_held held;
+    cr_assert_eq(emu_held_start(&held, bfl_emulator_server(emu), DEV, &call), 0);
     bfl_emulator_stop(emu);
-    pthread_join(t, NULL);
-    cr_expect_neq(call.result.curl_code, CURLE_OK, "the held request got an answer");
-    ec_result_free(&call.result);
+    ec_result result = emu_held_finish(&held);
+    cr_expect_neq(result.curl_code, CURLE_OK, "the held request got an answer");
+    ec_result_free(&result);
     cr_expect_eq(bfl_emulator_tasks(other, NULL), 1);
     bfl_emulator_stop(other);
 }

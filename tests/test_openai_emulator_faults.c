@@ -5,13 +5,12 @@
  */
 #include <criterion/criterion.h>
 #include <curl/curl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "support/playground_process.h"
+#include "emulators/emu_held.h"
 #include "emulators/emu_test_util.h"
 
 #define GEN "/v1/images/generations"
@@ -269,43 +268,22 @@ Test(lifecycle, two_emulators_at_once)
     oai_emulator_stop(b);
 }
 
-typedef struct held_call {
-    char url[256];
-    ec_result result;
-} held_call;
-
-/* Thread body: a request with no client timeout. */
-static void *held_request(void *arg)
-{
-    held_call *c = arg;
-    c->result = ec_post_json(c->url, ET_KEY, CHEAP, 0);
-    return NULL;
-}
-
-/* Monotonic milliseconds. */
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 Test(lifecycle, stop_with_a_held_request_returns_promptly)
 {
     oai_emulator *emu = et_start();
     push(emu, EMU_FAULT_TIMEOUT, GEN, 1);
-    held_call call;
-    snprintf(call.url, sizeof call.url, "%s", et_url(emu, "/images/generations"));
-    pthread_t t;
-    cr_assert_eq(pthread_create(&t, NULL, held_request, &call), 0);
-    cr_assert_eq(emu_wait_requests(oai_emulator_server(emu), GEN, 1, 60000), 0);
-    long long t0 = now_ms();
+    const char *headers[] = {"Authorization: Bearer " ET_KEY, NULL};
+    ec_call call = {.method = "POST", .url = et_url(emu, "/images/generations"),
+                    .headers = headers, .body = CHEAP};
+    emu_held held;
+    cr_assert_eq(emu_held_start(&held, oai_emulator_server(emu), GEN, &call), 0);
+    long long t0 = emu_now_ms();
     oai_emulator_stop(emu);
-    long long took = now_ms() - t0;
-    pthread_join(t, NULL);
+    long long took = emu_now_ms() - t0;
+    ec_result result = emu_held_finish(&held);
     cr_expect_lt(took, 10000, "stop took %lld ms", took);
-    cr_expect_neq(call.result.curl_code, CURLE_OK, "the held request got an answer");
-    ec_result_free(&call.result);
+    cr_expect_neq(result.curl_code, CURLE_OK, "the held request got an answer");
+    ec_result_free(&result);
 }
 
 Test(playground, binary_serves_and_exits_on_sigterm)

@@ -6,12 +6,11 @@
  */
 #include <criterion/criterion.h>
 #include <curl/curl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "emulators/emu_held.h"
 #include "support/playground_process.h"
 #include "support/test_images.h"
 #include "test_stability_emulator_util.h"
@@ -299,42 +298,22 @@ Test(control, faults_and_log_over_http)
     stab_emulator_stop(emu);
 }
 
-typedef struct held_call {
-    stab_emulator *emu;
-    ec_result result;
-} held_call;
-
-/* Thread body: a request with no client timeout. */
-static void *held_request(void *arg)
-{
-    held_call *c = arg;
-    c->result = gen(c->emu, 0);
-    return NULL;
-}
-
-/* Monotonic milliseconds. */
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 Test(lifecycle, stop_with_a_held_request_returns_promptly)
 {
     stab_emulator *emu = st_start();
     push(emu, EMU_FAULT_TIMEOUT, CORE, 1);
-    held_call call = {.emu = emu};
-    pthread_t t;
-    cr_assert_eq(pthread_create(&t, NULL, held_request, &call), 0);
-    cr_assert_eq(emu_wait_requests(stab_emulator_server(emu), CORE, 1, 60000), 0);
-    long long t0 = now_ms();
+    const char *headers[] = {"Authorization: Bearer " ST_KEY, "Accept: image/*", NULL};
+    ec_call call = {.method = "POST", .url = st_url(emu, CORE), .headers = headers,
+                    .parts = cheap, .part_count = N(cheap)};
+    emu_held held;
+    cr_assert_eq(emu_held_start(&held, stab_emulator_server(emu), CORE, &call), 0);
+    long long t0 = emu_now_ms();
     stab_emulator_stop(emu);
-    long long took = now_ms() - t0;
-    pthread_join(t, NULL);
+    long long took = emu_now_ms() - t0;
+    ec_result result = emu_held_finish(&held);
     cr_expect_lt(took, 10000, "stop took %lld ms", took);
-    cr_expect_neq(call.result.curl_code, CURLE_OK, "the held request got an answer");
-    ec_result_free(&call.result);
+    cr_expect_neq(result.curl_code, CURLE_OK, "the held request got an answer");
+    ec_result_free(&result);
 }
 
 Test(playground, binary_serves_and_exits_on_sigterm)
