@@ -82,6 +82,18 @@ Test(config, overrides)
     ig_config_free(&c);
 }
 
+Test(config, provider_timing_defaults_and_overrides)
+{
+    ig_config c = load_ok("{\"imageGeneration\":{\"providers\":{\"bfl\":"
+                          "{\"timeoutMs\":60000,\"pollIntervalMs\":250}}}}");
+    cr_expect_eq(c.providers[IG_PROVIDER_BFL].timeout_ms, 60000);
+    cr_expect_eq(c.providers[IG_PROVIDER_BFL].poll_interval_ms, 250);
+    cr_expect_eq(c.providers[IG_PROVIDER_STABILITY].timeout_ms, IG_DEFAULT_PROVIDER_TIMEOUT_MS);
+    cr_expect_eq(c.providers[IG_PROVIDER_STABILITY].poll_interval_ms,
+                 IG_DEFAULT_POLL_INTERVAL_MS);
+    ig_config_free(&c);
+}
+
 Test(config, env_key_used_when_config_has_none)
 {
     setenv("STABILITY_API_KEY", "sk-env-stability-123", 1);
@@ -101,6 +113,10 @@ Test(config, errors_name_the_key)
                       "imageGeneration.allowPrivateUrls", "boolean");
     expect_load_error("{\"imageGeneration\":{\"providers\":{\"openai\":{\"baseUrl\":\"ftp://x\"}}}}",
                       "imageGeneration.providers.openai.baseUrl", "ftp://x");
+    expect_load_error("{\"imageGeneration\":{\"providers\":{\"bfl\":{\"pollIntervalMs\":5}}}}",
+                      "imageGeneration.providers.bfl.pollIntervalMs", "10");
+    expect_load_error("{\"imageGeneration\":{\"providers\":{\"bfl\":{\"timeoutMs\":\"soon\"}}}}",
+                      "imageGeneration.providers.bfl.timeoutMs", "integer");
     expect_load_error("{\"providerPreferences\":{\"image\":{\"weights\":{\"openai\":-2}}}}",
                       "providerPreferences.image.weights.openai", "0");
     expect_load_error("{\"providerPreferences\":{\"image\":{\"preferred\":[\"bfl\"],"
