@@ -5,6 +5,7 @@
 # ThreadSanitizer (Criterion itself cannot run under TSan).
 set -euo pipefail
 . "$(dirname "$0")/setup.sh"
+ig_npm_ci "$IG_ROOT/tests/reference" # TensorFlow.js, for the model's reference outputs
 
 export CTEST_OUTPUT_ON_FAILURE=1
 jobs=$(nproc)
