@@ -23,6 +23,7 @@
 #include "providers/transport/json_b64_sink.h"
 
 typedef struct cJSON cJSON;
+struct ig_config;
 
 /* What a backend may use during one run. All borrowed for the run. */
 typedef struct ig_backend_ctx {
@@ -36,6 +37,7 @@ typedef struct ig_backend_ctx {
     /* Progress of this run, 0..1 within the provider stage. May be NULL. */
     void (*progress)(void *progress_ctx, double fraction, const char *message);
     void *progress_ctx;
+    void *state;              /* the backend's per-instance state, or NULL */
 } ig_backend_ctx;
 
 typedef struct ig_backend {
@@ -54,6 +56,15 @@ typedef struct ig_backend {
      */
     int (*run)(const ig_backend_ctx *ctx, const ig_request *req,
                const ig_applied *applied, cJSON *result, ig_error *err);
+    /*
+     * Optional (NULL for stateless backends): state kept for the life of an
+     * instance, such as a loaded model. state_new runs when the instance
+     * opens and returns NULL only when out of memory; run gets the state as
+     * ctx->state, from concurrent calls, so the backend guards it itself;
+     * state_free runs when the instance closes, after every run ended.
+     */
+    void *(*state_new)(const struct ig_config *config);
+    void (*state_free)(void *state);
 } ig_backend;
 
 /*

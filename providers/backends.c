@@ -2,6 +2,7 @@
 #include "providers/backends.h"
 
 #include "providers/bfl/bfl.h"
+#include "providers/local/local.h"
 #include "providers/openai/openai.h"
 #include "providers/openrouter/openrouter.h"
 #include "providers/stability/stability.h"
@@ -17,6 +18,8 @@ const ig_backend *ig_backend_for(ig_provider_id id)
         return &ig_openrouter_backend;
     case IG_PROVIDER_STABILITY:
         return &ig_stability_backend;
+    case IG_PROVIDER_LOCAL:
+        return &ig_local_backend;
     default:
         return NULL;
     }

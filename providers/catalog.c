@@ -28,9 +28,9 @@ static const ig_provider_info providers[IG_PROVIDER_COUNT] = {
     {IG_PROVIDER_SD_LOCAL, "stable-diffusion-local", "Local Stable Diffusion",
      NULL, "STABLE_DIFFUSION_LOCAL_BASE_URL", false,
      OPS(GEN | EDIT | UPSCALE)},
-    /* The embedded CPU provider; its operations arrive with its backend. */
+    /* The embedded CPU provider: always available, last by default. */
     {IG_PROVIDER_LOCAL, "local", "Embedded offline provider", NULL, NULL,
-     false, OPS(0)},
+     false, OPS(UPSCALE)},
 };
 
 static const char *const operation_names[IG_OP_COUNT] = {

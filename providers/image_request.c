@@ -20,3 +20,9 @@ void ig_request_clear(ig_request *req)
     for (int role = 0; role < IG_ROLE_COUNT; role++)
         ig_image_clear(&req->images[role]);
 }
+
+const char *ig_upscale_method_name(ig_upscale_method method)
+{
+    static const char *const names[] = {"auto", "lanczos3", "neural"};
+    return method <= IG_METHOD_NEURAL ? names[method] : "auto";
+}

@@ -26,6 +26,13 @@ typedef enum ig_edit_mode {
     IG_EDIT_OUTPAINT,
 } ig_edit_mode;
 
+/* How the local provider enlarges (upscale_image "method"). */
+typedef enum ig_upscale_method {
+    IG_METHOD_AUTO,
+    IG_METHOD_LANCZOS3,
+    IG_METHOD_NEURAL,
+} ig_upscale_method;
+
 typedef enum ig_consistency {
     IG_CONSISTENCY_NONE,
     IG_CONSISTENCY_STRICT,
@@ -71,6 +78,8 @@ typedef struct ig_request {
 
     int scale;                   /* upscale: 2 or 4 (derived from width/height) */
     int target_width, target_height; /* upscale/outpaint: final canvas size */
+    ig_upscale_method method;    /* upscale: local provider's method */
+    double max_seconds;          /* time budget of the call; 0 = none given */
 
     double variance;             /* variate: 0..1 */
     ig_consistency consistency;  /* generate with a reference */
@@ -83,6 +92,9 @@ typedef struct ig_request {
     const char *image_refs[IG_ROLE_COUNT]; /* references as given (borrowed) */
     ig_image images[IG_ROLE_COUNT];        /* resolved inputs (owned) */
 } ig_request;
+
+/* "auto", "lanczos3" or "neural". */
+const char *ig_upscale_method_name(ig_upscale_method method);
 
 /* Frees the resolved images. NULL is ignored. */
 void ig_request_clear(ig_request *req);

@@ -42,6 +42,13 @@ static void list_providers(char *out, size_t cap, ig_operation op,
     }
 }
 
+/* upscale_image's method lanczos3 or neural names what only the embedded
+ * provider does; auto leaves the choice to routing. */
+static bool needs_local(const ig_request *req)
+{
+    return req->op == IG_OP_UPSCALE && req->method != IG_METHOD_AUTO;
+}
+
 int ig_route_preflight(const ig_config *config, const ig_request *req,
                        ig_error *err)
 {
@@ -49,6 +56,14 @@ int ig_route_preflight(const ig_config *config, const ig_request *req,
         return 0;
     ig_provider_id id = req->pinned_provider;
     const char *name = ig_provider(id)->name;
+    if (needs_local(req) && id != IG_PROVIDER_LOCAL) {
+        ig_fail(err, IG_ERR_INVALID_ARGUMENT, "method",
+                "method \"%s\" is done by the local provider, not \"%s\"",
+                ig_upscale_method_name(req->method), name);
+        ig_error_hint(err, "Drop provider to upscale locally, or drop method (auto) to "
+                           "use %s's own upscaler.", name);
+        return -1;
+    }
     if (!offers(id, req->op)) {
         char capable[256];
         list_providers(capable, sizeof capable, req->op, req, false);
@@ -81,6 +96,17 @@ int ig_route(const ig_config *config, const ig_request *req, int *provider,
     *provider = req->pinned_provider;
     if (req->pinned_provider >= 0)
         return ig_route_preflight(config, req, err);
+    if (needs_local(req)) {
+        *provider = IG_PROVIDER_LOCAL;
+        if (!req->prefs.blocked[IG_PROVIDER_LOCAL])
+            return 0;
+        ig_fail(err, IG_ERR_PROVIDER_UNAVAILABLE, "method",
+                "method \"%s\" needs the local provider, which providerPreferences blocks",
+                ig_upscale_method_name(req->method));
+        ig_error_hint(err, "Drop method (auto) to let a hosted provider upscale, or "
+                           "unblock \"local\".");
+        return -1;
+    }
 
     char configured[256] = "";
     for (int id = 0; id < IG_PROVIDER_COUNT; id++) {

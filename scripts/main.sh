@@ -18,8 +18,14 @@ step agentos-ext enable image-generation --config examples/agent.config.json
 step agentos-ext call generate_image '{"prompt":"a lighthouse at dusk","size":"1024x10"}'
 "$cli" call generate_image '{"prompt":"a lighthouse at dusk","size":"1024x10"}' --config "$config" && exit 1 || true
 
-# A valid call: generates with the first configured provider, or explains
-# which environment variable would enable one.
+# A real upscale on this machine's CPU: no key, no network. The embedded
+# provider's auto method runs the neural network when it fits the time budget.
+sample=data/samples/chelsea.png
+step agentos-ext call upscale_image "{\"image\":\"$sample\"}"
+"$cli" call upscale_image "{\"image\":\"$IG_ROOT/$sample\"}" --config "$config"
+
+# Generation needs a hosted provider: with a key in the environment it makes
+# an image; without one the result names the variables that would enable one.
 step agentos-ext call generate_image '{"prompt":"a lighthouse at dusk, oil painting","size":"1024x1024"}'
 "$cli" call generate_image '{"prompt":"a lighthouse at dusk, oil painting","size":"1024x1024"}' \
   --config "$config" || echo "(exit $?: see error.code and error.hint above)"

@@ -9,7 +9,7 @@ IG_PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   libcurl4-openssl-dev libcjson-dev libffi-dev libvips-dev
   libcriterion-dev libmicrohttpd-dev valgrind python3
-  libopenblas-serial-dev
+  libopenblas-pthread-dev
 )
 # npm comes with the machine's Node.js; Debian's own is the fallback.
 command -v npm >/dev/null || IG_PACKAGES+=(nodejs npm)

@@ -7,6 +7,7 @@
 set -u
 expected=$1 text=$2; shift 2
 out=$(valgrind --quiet --error-exitcode=99 --leak-check=full \
+  --suppressions="$(dirname "$0")/valgrind.supp" \
   --errors-for-leak-kinds=definite --show-leak-kinds=definite "$@")
 rc=$?
 printf '%s\n' "$out"

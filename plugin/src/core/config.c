@@ -1,7 +1,9 @@
 /* config.c - see config.h. */
 #include "core/config.h"
+#include "core/module_dir.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +77,20 @@ static int check_against_schema(const cJSON *doc, ig_error *err)
     return rc;
 }
 
+/* weightsDir, else weights/ beside the extension's shared object (malloc'd). */
+static char *weights_dir_of(const cJSON *section)
+{
+    const char *configured =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(section, "weightsDir"));
+    if (configured)
+        return strdup(configured);
+    char dir[4096];
+    if (ig_module_dir(dir, sizeof dir - sizeof "/weights") != 0)
+        snprintf(dir, sizeof dir, ".");
+    strcat(dir, "/weights");
+    return strdup(dir);
+}
+
 int ig_config_load(const char *json, ig_config *out, ig_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -112,7 +128,9 @@ int ig_config_load(const char *json, ig_config *out, ig_error *err)
     if (ig_store_choose_dir(configured_dir, dir, sizeof dir, err) != 0)
         goto done;
     out->image_dir = strdup(dir);
-    rc = out->image_dir ? 0 : ig_fail(err, IG_ERR_INTERNAL, NULL, "out of memory");
+    out->weights_dir = weights_dir_of(section);
+    rc = out->image_dir && out->weights_dir
+             ? 0 : ig_fail(err, IG_ERR_INTERNAL, NULL, "out of memory");
 done:
     cJSON_Delete(doc);
     if (rc != 0)
@@ -125,6 +143,7 @@ void ig_config_free(ig_config *config)
     if (!config)
         return;
     free(config->image_dir);
+    free(config->weights_dir);
     for (int i = 0; i < IG_PROVIDER_COUNT; i++) {
         free(config->providers[i].api_key);
         free(config->providers[i].base_url);

@@ -34,6 +34,7 @@ typedef struct ig_provider_config {
 
 typedef struct ig_config {
     char *image_dir;          /* owned; chosen directory (never NULL once loaded) */
+    char *weights_dir;        /* owned; the local provider's weights (never NULL) */
     bool allow_private_urls;
     uint64_t max_input_bytes;
     uint64_t max_input_pixels;

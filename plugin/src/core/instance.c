@@ -11,6 +11,7 @@
 
 #include "core/result.h"
 #include "image/image_probe.h"
+#include "providers/backends.h"
 #include "tools/tool_call.h"
 
 static char *job_exec(void *ctx, ig_job *job, int *final_state)
@@ -68,6 +69,12 @@ ig_instance *ig_instance_open(const char *config_json, agentos_ext_log_fn log_fn
     inst->http = ig_http_new(inst->redactor, err);
     if (!inst->http)
         goto fail;
+    for (int id = 0; id < IG_PROVIDER_COUNT; id++) {
+        const ig_backend *backend = ig_backend_for(id);
+        if (backend && backend->state_new &&
+            !(inst->backend_state[id] = backend->state_new(&inst->config)))
+            goto fail;
+    }
     inst->jobs = ig_jobs_new(inst->config.max_concurrent_jobs,
                              inst->config.max_queued_jobs, &inst->job_ops, inst);
     if (!inst->jobs) {
@@ -89,6 +96,9 @@ void ig_instance_close(ig_instance *inst)
     if (!inst)
         return;
     ig_jobs_free(inst->jobs); /* waits for running jobs first */
+    for (int id = 0; id < IG_PROVIDER_COUNT; id++)
+        if (inst->backend_state[id])
+            ig_backend_for(id)->state_free(inst->backend_state[id]);
     ig_http_free(inst->http);
     ig_store_close(inst->store);
     ig_tool_table_free(inst->tools);

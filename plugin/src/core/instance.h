@@ -28,6 +28,7 @@ struct agentos_ext {
     ig_tool_table *tools;
     ig_jobs *jobs;
     ig_job_ops job_ops;
+    void *backend_state[IG_PROVIDER_COUNT]; /* see ig_backend.state_new */
     agentos_ext_log_fn log_fn;
     agentos_ext_progress_fn progress_fn;
     agentos_ext_event_fn event_fn;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <vips/vips.h>
 
+#include "image/image_ops_internal.h"
 #include "image/image_probe.h"
 
 void ig_png_clear(ig_png *png)
@@ -15,9 +16,7 @@ void ig_png_clear(ig_png *png)
     memset(png, 0, sizeof *png);
 }
 
-/* Decodes bytes fully into memory (random access for the ops below). The
- * bytes already passed ig_image_probe, so only PNG/JPEG/WebP arrive here. */
-static VipsImage *decode(const unsigned char *data, size_t size, ig_error *err)
+VipsImage *ig_ops_decode(const unsigned char *data, size_t size, ig_error *err)
 {
     if (ig_vips_ensure_init(err) != 0)
         return NULL;
@@ -58,8 +57,7 @@ static int encode_png(VipsImage *img, ig_png *out, ig_error *err)
     return take_buffer(buf, len, img, out, err);
 }
 
-/* Encodes as png, jpeg or webp into a malloc'd buffer. */
-static int encode_as(VipsImage *img, const char *format, ig_png *out, ig_error *err)
+int ig_ops_encode_as(VipsImage *img, const char *format, ig_png *out, ig_error *err)
 {
     if (!strcmp(format, "png"))
         return encode_png(img, out, err);
@@ -105,7 +103,7 @@ int ig_ops_mask_to_transparent(const unsigned char *mask, size_t size, ig_png *o
                                ig_error *err)
 {
     memset(out, 0, sizeof *out);
-    VipsImage *in = decode(mask, size, err);
+    VipsImage *in = ig_ops_decode(mask, size, err);
     if (!in)
         return -1;
     VipsImage *t[5] = {0};
@@ -138,7 +136,7 @@ int ig_ops_outpaint_canvas(const unsigned char *image, size_t size, int left, in
 {
     memset(canvas, 0, sizeof *canvas);
     memset(mask, 0, sizeof *mask);
-    VipsImage *in = decode(image, size, err);
+    VipsImage *in = ig_ops_decode(image, size, err);
     if (!in)
         return -1;
     int w = vips_image_get_width(in), h = vips_image_get_height(in);
@@ -171,7 +169,7 @@ int ig_ops_square_png(const unsigned char *image, size_t size, int max_side,
                       ig_png *out, int *cropped, ig_error *err)
 {
     memset(out, 0, sizeof *out);
-    VipsImage *in = decode(image, size, err);
+    VipsImage *in = ig_ops_decode(image, size, err);
     if (!in)
         return -1;
     int w = vips_image_get_width(in), h = vips_image_get_height(in);
@@ -209,7 +207,7 @@ int ig_ops_shrink_file(const char *path, int width, int height, const char *form
         vips_error_clear();
         return ig_fail(err, IG_ERR_IMAGE_UNREADABLE, NULL, "could not shrink %s", path);
     }
-    int rc = encode_as(img, format, out, err);
+    int rc = ig_ops_encode_as(img, format, out, err);
     g_object_unref(img);
     return rc;
 }

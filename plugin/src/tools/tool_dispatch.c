@@ -102,7 +102,11 @@ int ig_dispatch(ig_instance *inst, const ig_request *req, int provider,
         .poll_interval_ms = inst->config.providers[provider].poll_interval_ms,
         .progress = progress,
         .progress_ctx = progress_ctx,
+        .state = inst->backend_state[provider],
     };
+    /* maxSeconds caps every provider's own time limit. */
+    if (req->max_seconds > 0 && req->max_seconds * 1000.0 < (double)ctx.timeout_ms)
+        ctx.timeout_ms = (long)(req->max_seconds * 1000.0);
     ig_result_put(result, "provider", cJSON_CreateString(name));
     ig_result_put(result, "model", cJSON_CreateString(caps.model));
     ig_result_put(result, "applied", ig_applied_to_json(&applied, name));
@@ -116,6 +120,8 @@ int ig_dispatch(ig_instance *inst, const ig_request *req, int provider,
     ig_result_put(result, "cost", cost);
     double started = ig_backend_now_ms();
     int rc = backend->run(&ctx, req, &applied, result, err);
-    add_attempt(result, name, caps.model, err, ig_backend_now_ms() - started);
+    /* A backend may settle the model while running (local's "auto"). */
+    const char *ran = cJSON_GetStringValue(ig_result_get(result, "model"));
+    add_attempt(result, name, ran ? ran : caps.model, err, ig_backend_now_ms() - started);
     return rc;
 }

@@ -275,6 +275,11 @@ static int rules_upscale(const cJSON *args, ig_request *req, cJSON *result,
     }
     if (!has_scale && !has_target)
         req->scale = DEFAULT_SCALE;
+    const char *method = ig_arg_string(args, "method");
+    req->method = !method || !strcmp(method, "auto") ? IG_METHOD_AUTO
+                  : !strcmp(method, "lanczos3")      ? IG_METHOD_LANCZOS3
+                                                     : IG_METHOD_NEURAL;
+    ig_arg_double(args, "maxSeconds", &req->max_seconds);
     return 0;
 }
 

@@ -1,0 +1,104 @@
+/* image_pixels.c - see image_pixels.h. */
+#include "image/image_pixels.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <vips/vips.h>
+
+#include "image/image_ops_internal.h"
+
+int ig_pixels_alloc(ig_pixels *px, int width, int height, int bands, ig_error *err)
+{
+    px->data = malloc((size_t)width * (size_t)height * (size_t)bands);
+    px->width = width;
+    px->height = height;
+    px->bands = bands;
+    if (px->data)
+        return 0;
+    memset(px, 0, sizeof *px);
+    return ig_fail(err, IG_ERR_INTERNAL, NULL, "out of memory for a %dx%d image", width,
+                   height);
+}
+
+void ig_pixels_clear(ig_pixels *px)
+{
+    if (!px)
+        return;
+    free(px->data);
+    memset(px, 0, sizeof *px);
+}
+
+bool ig_pixels_has_alpha(const ig_pixels *px)
+{
+    return px->bands == 2 || px->bands == 4;
+}
+
+/* img as 8-bit sRGB or grey (alpha kept); NULL on a vips error. */
+static VipsImage *as_8bit(VipsImage *img)
+{
+    VipsInterpretation want = vips_image_get_bands(img) - vips_image_hasalpha(img) >= 3
+                                  ? VIPS_INTERPRETATION_sRGB
+                                  : VIPS_INTERPRETATION_B_W;
+    VipsImage *space = NULL, *out = NULL;
+    if (vips_colourspace(img, &space, want, NULL) == 0)
+        vips_cast_uchar(space, &out, NULL);
+    if (space)
+        g_object_unref(space);
+    return out;
+}
+
+int ig_pixels_decode(const unsigned char *image, size_t size, ig_pixels *out,
+                     ig_error *err)
+{
+    memset(out, 0, sizeof *out);
+    VipsImage *in = ig_ops_decode(image, size, err);
+    if (!in)
+        return -1;
+    VipsImage *u8 = as_8bit(in);
+    g_object_unref(in);
+    size_t len = 0;
+    void *mem = u8 ? vips_image_write_to_memory(u8, &len) : NULL;
+    int rc = -1;
+    if (mem && ig_pixels_alloc(out, vips_image_get_width(u8), vips_image_get_height(u8),
+                               vips_image_get_bands(u8), err) == 0) {
+        memcpy(out->data, mem, len);
+        rc = 0;
+    } else if (!mem) {
+        vips_error_clear();
+        ig_fail(err, IG_ERR_IMAGE_UNREADABLE, NULL, "image could not be decoded to pixels");
+    }
+    g_free(mem);
+    if (u8)
+        g_object_unref(u8);
+    return rc;
+}
+
+int ig_pixels_encode(const ig_pixels *px, const char *format, ig_png *out, ig_error *err)
+{
+    memset(out, 0, sizeof *out);
+    VipsImage *img = vips_image_new_from_memory(
+        px->data, (size_t)px->width * px->height * px->bands, px->width, px->height,
+        px->bands, VIPS_FORMAT_UCHAR);
+    if (!img) {
+        vips_error_clear();
+        return ig_fail(err, IG_ERR_INTERNAL, NULL, "could not wrap pixels for encoding");
+    }
+    img->Type = px->bands >= 3 ? VIPS_INTERPRETATION_sRGB : VIPS_INTERPRETATION_B_W;
+    VipsImage *flat = NULL;
+    int rc = -1;
+    if (!strcmp(format, "jpeg") && ig_pixels_has_alpha(px)) {
+        double white[] = {255, 255, 255};
+        VipsArrayDouble *background = vips_array_double_new(white, px->bands - 1);
+        if (vips_flatten(img, &flat, "background", background, NULL) == 0)
+            rc = ig_ops_encode_as(flat, format, out, err);
+        else
+            ig_fail(err, IG_ERR_INTERNAL, NULL, "could not flatten alpha for JPEG");
+        vips_area_unref(VIPS_AREA(background));
+    } else {
+        rc = ig_ops_encode_as(img, format, out, err);
+    }
+    if (flat)
+        g_object_unref(flat);
+    g_object_unref(img);
+    return rc;
+}
