@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks: builds, starts the OpenAI and Stability emulators in their own
 # processes on loopback, and measures the extension's per-call overhead and
-# peak memory against them. Usage: bash bench/run.sh [ITERATIONS]
+# peak memory against them; then the offline upscalers' quality and speed
+# on the sample photos. Usage: bash bench/run.sh [ITERATIONS]
 set -euo pipefail
 . "$(dirname "$0")/../scripts/setup.sh"
 ig_build "$IG_ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -21,3 +22,9 @@ for _ in $(seq 50); do
 done
 "$IG_ROOT/build/bench/bench_call_overhead" "$(grep -o 'http://[^ ]*' "$openai_out")" \
   "$(grep -o 'http://[^ ]*' "$stability_out")" "${1:-20}"
+
+# Offline upscaling: quality of each method on the sample photos and the
+# neural network's speed (no emulators needed).
+echo
+"$IG_ROOT/build/bench/bench_upscale_quality" "$IG_ROOT/data/samples" \
+  "$IG_ROOT/build/extensions/image-generation/weights/rdn-psnr-small-x2.bin"

@@ -22,7 +22,8 @@ step agentos-ext call generate_image '{"prompt":"a lighthouse at dusk","size":"1
 # provider's auto method runs the neural network when it fits the time budget.
 sample=data/samples/chelsea.png
 step agentos-ext call upscale_image "{\"image\":\"$sample\"}"
-"$cli" call upscale_image "{\"image\":\"$IG_ROOT/$sample\"}" --config "$config"
+"$cli" call upscale_image "{\"image\":\"$IG_ROOT/$sample\"}" --config "$config" | tee "$IG_ROOT/build/upscale-result.json"
+echo "saved: $(grep -o '"path":[^,]*' "$IG_ROOT/build/upscale-result.json" | head -1 | cut -d'"' -f4)"
 
 # Generation needs a hosted provider: with a key in the environment it makes
 # an image; without one the result names the variables that would enable one.

@@ -4,9 +4,10 @@
  *
  * Not a Criterion suite on purpose: Criterion's runner does not work under
  * ThreadSanitizer, and this program is what the TSan build runs. It mixes
- * synchronous calls, submitted jobs that finish, jobs cancelled while they
- * hang on a never-answering loopback endpoint, polls and tool listings, with
- * callbacks arriving on worker threads. Exit 0 = every result was right.
+ * synchronous calls (local neural upscales among them), submitted jobs that
+ * finish, jobs cancelled while they hang on a never-answering loopback
+ * endpoint, polls and tool listings, with callbacks arriving on worker
+ * threads. Exit 0 = every result was right.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -28,7 +29,8 @@ static ta_abi abi;
 
 static atomic_int callbacks, failures;
 
-/* An 8x8 RGB PNG: decoding it exercises libvips from many threads. */
+/* An 8x8 RGB PNG: decoding it exercises libvips from many threads, and
+ * upscaling it 4x the embedded provider's network (auto picks neural). */
 static const char tiny_png_args[] =
     "{\"image\":\"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAbElEQVR4nA3JQQEAMAgDMZSgpEqqhOepQAlKqmjLN1VFFypcTLHFFSmqmm7UuJlmm2vSP0QLCYsRK05EP0wbGZsxa87EP4YeNHiYYYcbMj+WXrR4mWWXW7I/jj50+JhjjztyP0IHBYcJGy4kPLAsVIExyOP/AAAAAElFTkSuQmCC\",\"scale\":4}";
 static char hang_url[128];
@@ -66,7 +68,9 @@ static void *worker(void *arg)
         expect(abi.call(ext, "generate_image", "{\"prompt\":\"a\"}"), "no_provider_configured",
                "sync valid");
         expect(abi.list_tools(ext), "transfer_style", "list");
-        expect(abi.call(ext, "upscale_image", tiny_png_args), "\"width\":8", "decode");
+        /* decoding, and the local provider's network shared by all threads */
+        expect(abi.call(ext, "upscale_image", tiny_png_args),
+               "\"model\":\"rdn-psnr-small-x2\"", "local neural");
 
         int64_t done = abi.submit(ext, "variate_image", "{\"image\":\"/no/such.png\"}", NULL, 0);
         int64_t hung = abi.submit(ext, "upscale_image", args, NULL, 0);

@@ -125,13 +125,17 @@ static int store(const ig_backend_ctx *ctx, const ig_request *req, const ig_appl
     return rc;
 }
 
-/* Computed here: nothing is charged. */
-static void report(cJSON *result, const char *model, ig_upscale_method method,
-                   const char *why)
+/* What ran, and that nothing is charged: computed here. */
+static void report(cJSON *result, const ig_request *req, const char *model,
+                   ig_upscale_method method, const char *why)
 {
     ig_result_put(result, "model", cJSON_CreateString(model));
     cJSON *applied = ig_result_get(result, "applied");
     cJSON_ReplaceItemInObjectCaseSensitive(applied, "model", cJSON_CreateString(model));
+    char size[32];
+    snprintf(size, sizeof size, "%dx%d", req->target_width, req->target_height);
+    cJSON_AddStringToObject(applied, "size", size);
+    cJSON_AddNumberToObject(applied, "scale", req->scale);
     cJSON_AddStringToObject(applied, "method", ig_upscale_method_name(method));
     if (why[0])
         cJSON_AddStringToObject(applied, "methodChoice", why);
@@ -155,7 +159,7 @@ static int local_run(const ig_backend_ctx *ctx, const ig_request *req,
         return -1;
     const char *model = method == IG_METHOD_NEURAL ? IG_LOCAL_MODEL_NEURAL
                                                    : IG_LOCAL_MODEL_LANCZOS3;
-    report(result, model, method, why);
+    report(result, req, model, method, why);
 
     ig_pixels in = {0}, out = {0};
     if (ig_pixels_decode(src->data, src->size, &in, err) != 0)
