@@ -3,12 +3,14 @@
  * the tool layer, with no key and no network: both methods, targets that
  * are not a plain 2x/4x, grey and alpha images, the auto method's choice
  * against the time budget, missing weights, the deadline, the routing rules
- * of method, and neural beating Lanczos3 on a real photo.
+ * of method, neural beating Lanczos3 on a real photo, and progress and
+ * cancellation of a neural job.
  */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,4 +309,49 @@ Test(local, neural_beats_lanczos3_on_a_photo)
     free(bytes);
     free(truth_path);
     free(small_path);
+}
+
+/* --- progress and cancellation through the job system --- */
+
+static atomic_int neural_reports;
+
+static void count_progress(void *user_data, const char *json)
+{
+    (void)user_data;
+    if (strstr(json, "neural upscale"))
+        atomic_fetch_add(&neural_reports, 1);
+}
+
+Test(local, neural_job_reports_progress_and_stops_when_cancelled)
+{
+    tc_close(inst);
+    char config[1024];
+    snprintf(config, sizeof config, "{\"imageGeneration\":{\"imageDir\":\"%s/images\",%s}}",
+             dir, WEIGHTS_CONFIG);
+    ig_error err;
+    ig_error_clear(&err);
+    inst = ig_instance_open(config, NULL, count_progress, NULL, NULL, &err);
+    cr_assert(inst, "%s", err.message);
+    size_t size;
+    unsigned char *png = ti_encode("png", 512, 512, 3, &size);
+    char *path = write_image("big.png", png, size);
+    free(png);
+    char args[4096];
+    snprintf(args, sizeof args, "{\"image\":\"%s\",\"method\":\"neural\"}", path);
+    free(path);
+
+    int64_t id = ig_instance_submit(inst, "upscale_image", args);
+    cr_assert_gt(id, 0);
+    /* 4 tiles x 12 steps: wait for a few, then cancel mid-run. */
+    while (atomic_load(&neural_reports) < 3)
+        cr_assert_eq(ig_jobs_wait(inst->jobs, id, 50), AGENTOS_EXT_E_TIMEOUT,
+                     "the job ended before it was cancelled");
+    cr_assert_eq(ig_jobs_cancel(inst->jobs, id), AGENTOS_EXT_OK);
+    int seen = atomic_load(&neural_reports);
+    cr_expect_eq(ig_jobs_wait(inst->jobs, id, 60000), AGENTOS_EXT_JOB_CANCELED);
+    cr_expect_leq(atomic_load(&neural_reports), seen + 1, "kept running after the cancel");
+    char *text = ig_jobs_take_result(inst->jobs, id);
+    cr_expect(text && strstr(text, "\"canceled\""), "%s", text ? text : "(null)");
+    free(text);
+    cr_expect_eq(tu_count_entries(inst->config.image_dir, "img_"), 0, "an image was stored");
 }
