@@ -287,6 +287,9 @@ Test(manifest, staged_copy_is_complete)
     files[nfiles++] = str_at(src, "skill");
     files[nfiles++] = str_at(cJSON_GetObjectItemCaseSensitive(src, "config"), "schema");
     files[nfiles++] = str_at(manifest_abi(src), "library");
+    const cJSON *data;
+    cJSON_ArrayForEach(data, cJSON_GetObjectItemCaseSensitive(src, "dataFiles"))
+        files[nfiles++] = str_at(data, "path");
     for (size_t i = 0; i < nfiles; i++) {
         cr_assert(files[i] != NULL, "a file entry of the manifest is missing");
         char path[4096];
