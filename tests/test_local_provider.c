@@ -59,7 +59,10 @@ static cJSON *upscale(int w, int h, int bands, const char *extra)
 {
     size_t size;
     unsigned char *png = ti_encode("png", w, h, bands, &size);
-    char *path = write_image("src.png", png, size);
+    static atomic_int files; /* a file of its own per call: calls run concurrently */
+    char name[32];
+    snprintf(name, sizeof name, "src-%d.png", atomic_fetch_add(&files, 1));
+    char *path = write_image(name, png, size);
     free(png);
     char args[4096];
     snprintf(args, sizeof args, "{\"image\":\"%s\"%s%s}", path, extra ? "," : "",

@@ -42,7 +42,7 @@ static ig_upscale_method choose(const ig_backend_ctx *ctx, const ig_request *req
     double estimate = ig_local_estimate_seconds(
         ctx->state, ig_local_neural_macs(*net, src->info.width, src->info.height, req->scale));
     bool fits = estimate <= budget;
-    snprintf(why, cap, "auto: %s, the neural upscale was estimated at %.1f s, %s the %.0f s "
+    snprintf(why, cap, "auto: %s, the neural upscale was estimated at %.1f s, %s the %g s "
              "budget%s", fits ? "neural" : "lanczos3", estimate, fits ? "within" : "over",
              budget, req->max_seconds > 0 ? " (maxSeconds)" : "");
     return fits ? IG_METHOD_NEURAL : IG_METHOD_LANCZOS3;
