@@ -2,11 +2,13 @@
  * test_rdn.c - the C engine reproduces the RDN model as TensorFlow.js runs
  * it (reference outputs made by tests/reference/rdn_reference.mjs in a
  * ctest fixture), tiling changes at most one level in a few pixels, cancel
- * and progress behave, and damaged weights or a different graph are
- * refused with a reason.
+ * and progress behave, concurrent runs agree byte for byte, and damaged
+ * weights or a different graph are refused with a reason.
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,4 +223,45 @@ Test(rdn, converter_refuses_another_graph)
                                   sizeof err), 0);
     cr_expect(strstr(err, "UPN1"), "stderr: %s", err);
     cr_expect_eq(convert_mutated("\"LR\"", "\"LR\"", err, sizeof err), 0, "%s", err);
+}
+
+/* --- concurrent runs: hosts make concurrent tool calls --- */
+
+typedef struct shared_run {
+    const uint8_t *in;
+    uint8_t *out;
+    int w, h;
+} shared_run;
+
+static void *run_one(void *arg)
+{
+    shared_run *r = arg;
+    ig_rdn_run run = {.tile = 48};
+    r->out = malloc((size_t)r->w * r->h * 12);
+    return (void *)(intptr_t)ig_rdn_upscale2x(net, r->in, r->w, r->h, r->out, &run);
+}
+
+/* OpenBLAS's shared buffers and thread pool are used by every caller at
+ * once: the results must be byte-identical to a run on its own. */
+Test(rdn, concurrent_runs_give_identical_results)
+{
+    const int w = 100, h = 70, threads = 4;
+    uint8_t *in = photo_crop(w, h);
+    shared_run alone = {in, NULL, w, h};
+    cr_assert_eq((intptr_t)run_one(&alone), IG_RDN_OK);
+    shared_run runs[4];
+    pthread_t ids[4];
+    for (int i = 0; i < threads; i++) {
+        runs[i] = alone;
+        pthread_create(&ids[i], NULL, run_one, &runs[i]);
+    }
+    for (int i = 0; i < threads; i++) {
+        void *rc;
+        pthread_join(ids[i], &rc);
+        cr_expect_eq((intptr_t)rc, IG_RDN_OK);
+        cr_expect_arr_eq(runs[i].out, alone.out, (size_t)w * h * 12, "run %d differs", i);
+        free(runs[i].out);
+    }
+    free(alone.out);
+    free(in);
 }
