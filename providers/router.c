@@ -108,14 +108,23 @@ int ig_route(const ig_config *config, const ig_request *req, int *provider,
         return -1;
     }
 
+    /* providerPreferences.preferred first, in its order, then the default
+     * order (the fallback layer will add weights and ranking). */
+    int order[2 * IG_PROVIDER_COUNT], n = 0;
+    bool seen[IG_PROVIDER_COUNT] = {false};
+    for (int i = 0; i < req->prefs.n_preferred; i++)
+        order[n++] = req->prefs.preferred[i];
+    for (int id = 0; id < IG_PROVIDER_COUNT; id++)
+        order[n++] = id;
     char configured[256] = "";
-    for (int id = 0; id < IG_PROVIDER_COUNT; id++) {
-        if (!offers(id, req->op) || req->prefs.blocked[id] ||
+    for (int i = 0; i < n; i++) {
+        int id = order[i];
+        if (seen[id] || !offers(id, req->op) || req->prefs.blocked[id] ||
             !ig_provider_configured(config, id))
             continue;
+        seen[id] = true;
         if (ig_backend_for(id)) {
-            *provider = id; /* first capable one in default order; the
-                             * fallback layer will rank them properly */
+            *provider = id;
             return 0;
         }
         size_t len = strlen(configured);

@@ -358,3 +358,32 @@ Test(local, neural_job_reports_progress_and_stops_when_cancelled)
     free(text);
     cr_expect_eq(tu_count_entries(inst->config.image_dir, "img_"), 0, "an image was stored");
 }
+
+/* --- where upscales go when a hosted upscaler is configured too --- */
+
+/* Stability is configured at a dead loopback port: a call routed there
+ * fails with a network error, one routed to local succeeds. */
+static void configure_dead_stability(void)
+{
+    setenv("STABILITY_API_KEY", "sk-test-never-used-0123456789", 1);
+    setenv("STABILITY_BASE_URL", "http://127.0.0.1:1", 1);
+    tc_close(inst);
+    inst = tc_open(WEIGHTS_CONFIG);
+}
+
+Test(local, is_last_in_the_default_order)
+{
+    configure_dead_stability();
+    cJSON *r = upscale(24, 20, 3, NULL);
+    cr_expect_str_eq(bc_str(r, "provider"), "stability");
+    cr_expect_str_eq(bc_str(bc_item(r, "error"), "code"), "provider_network_error");
+    cJSON_Delete(r);
+}
+
+Test(local, preferred_local_goes_first)
+{
+    configure_dead_stability();
+    cJSON *r = upscale(24, 20, 3, "\"providerPreferences\":{\"preferred\":[\"local\"]}");
+    bc_expect_ok(r, "local", 1);
+    cJSON_Delete(r);
+}
