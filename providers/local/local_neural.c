@@ -47,19 +47,6 @@ static int run_pass(const ig_rdn *net, const ig_pixels *rgb, ig_pixels *out,
     return ig_fail(err, IG_ERR_INTERNAL, NULL, "out of memory in the neural upscaler");
 }
 
-/* The colour bands of in as RGB (grey repeated), without alpha. */
-static int colour_as_rgb(const ig_pixels *in, ig_pixels *rgb, ig_error *err)
-{
-    if (ig_pixels_alloc(rgb, in->width, in->height, 3, err) != 0)
-        return -1;
-    size_t n = (size_t)in->width * in->height;
-    bool grey = in->bands < 3;
-    for (size_t i = 0; i < n; i++)
-        for (int c = 0; c < 3; c++)
-            rgb->data[i * 3 + c] = in->data[i * in->bands + (grey ? 0 : c)];
-    return 0;
-}
-
 /* One band of in, as a 1-band image. */
 static int band_of(const ig_pixels *in, int band, ig_pixels *out, ig_error *err)
 {
@@ -71,15 +58,11 @@ static int band_of(const ig_pixels *in, int band, ig_pixels *out, ig_error *err)
     return 0;
 }
 
-/* in resized to w x h with Lanczos3 (a copy when the size is the same). */
+/* in resized to w x h with Lanczos3. */
 static int resize(const ig_pixels *in, int w, int h, ig_pixels *out, ig_error *err)
 {
     if (ig_pixels_alloc(out, w, h, in->bands, err) != 0)
         return -1;
-    if (w == in->width && h == in->height) {
-        memcpy(out->data, in->data, (size_t)w * h * in->bands);
-        return 0;
-    }
     if (ig_lanczos3_resize(in->data, in->width, in->height, in->bands, out->data, w, h) == 0)
         return 0;
     ig_pixels_clear(out);
@@ -115,19 +98,24 @@ int ig_local_neural_upscale(const ig_rdn *net, const ig_pixels *in, int scale, i
     ig_pixels rgb = {0}, once = {0}, twice = {0}, fitted = {0}, alpha = {0}, alpha_big = {0};
     double first_share = scale == 4 ? 0.2 : 1.0; /* the second pass has 4x the pixels */
     int rc = -1;
-    if (colour_as_rgb(in, &rgb, err) != 0 ||
+    if (ig_pixels_rgb(in, &rgb, err) != 0 ||
         run_pass(net, &rgb, &once, run, 0.0, first_share, err) != 0)
         goto done;
     if (scale == 4 && run_pass(net, &once, &twice, run, first_share, 1.0 - first_share,
                                err) != 0)
         goto done;
-    if (resize(scale == 4 ? &twice : &once, target_w, target_h, &fitted, err) != 0)
-        goto done;
+    /* The passes' result as it is when it has the target size (no copy). */
+    const ig_pixels *colour = scale == 4 ? &twice : &once;
+    if (colour->width != target_w || colour->height != target_h) {
+        if (resize(colour, target_w, target_h, &fitted, err) != 0)
+            goto done;
+        colour = &fitted;
+    }
     if (ig_pixels_has_alpha(in) &&
         (band_of(in, in->bands - 1, &alpha, err) != 0 ||
          resize(&alpha, target_w, target_h, &alpha_big, err) != 0))
         goto done;
-    rc = merge(&fitted, &alpha_big, in->bands, out, err);
+    rc = merge(colour, &alpha_big, in->bands, out, err);
 done:
     ig_pixels_clear(&rgb);
     ig_pixels_clear(&once);
