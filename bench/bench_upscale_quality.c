@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "core/ig_error.h"
+#include "image/image_input.h"
 #include "image/image_pixels.h"
 #include "image/image_probe.h"
 #include "providers/local/lanczos3.h"
@@ -51,31 +52,25 @@ static double now_s(void)
 /* The photo as RGB (grey repeated), cropped to a multiple of 4. */
 static int load_rgb(const char *path, ig_pixels *out)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    rewind(f);
-    unsigned char *bytes = malloc((size_t)size);
-    size_t got = fread(bytes, 1, (size_t)size, f);
-    fclose(f);
+    ig_input_limits limits = {0}; /* a trusted local file: no caps */
+    ig_image file;
     ig_pixels px;
     ig_error err;
     ig_error_clear(&err);
-    int rc = got == (size_t)size ? ig_pixels_decode(bytes, got, &px, &err) : -1;
-    free(bytes);
-    if (rc != 0)
+    if (ig_image_resolve(path, "photo", &limits, NULL, NULL, &file, &err) != 0)
         return -1;
-    int w = px.width / 4 * 4, h = px.height / 4 * 4;
-    ig_pixels_alloc(out, w, h, 3, &err);
-    bool grey = px.bands < 3;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            for (int c = 0; c < 3; c++)
-                out->data[((size_t)y * w + x) * 3 + c] =
-                    px.data[((size_t)y * px.width + x) * px.bands + (grey ? 0 : c)];
+    ig_pixels rgb;
+    int rc = ig_pixels_decode(file.data, file.size, &px, &err);
+    ig_image_clear(&file);
+    if (rc != 0 || ig_pixels_rgb(&px, &rgb, &err) != 0)
+        return -1;
     ig_pixels_clear(&px);
+    int w = rgb.width / 4 * 4, h = rgb.height / 4 * 4;
+    ig_pixels_alloc(out, w, h, 3, &err);
+    for (int y = 0; y < h; y++)
+        memcpy(out->data + (size_t)y * w * 3, rgb.data + (size_t)y * rgb.width * 3,
+               (size_t)w * 3);
+    ig_pixels_clear(&rgb);
     return 0;
 }
 

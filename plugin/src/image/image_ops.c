@@ -80,22 +80,25 @@ static void unref_all(VipsImage **images, int n)
             g_object_unref(images[i]);
 }
 
+VipsImage *ig_ops_as_u8(VipsImage *in, VipsInterpretation space)
+{
+    VipsImage *converted = NULL, *out = NULL;
+    if (vips_colourspace(in, &converted, space, NULL) == 0)
+        vips_cast_uchar(converted, &out, NULL);
+    if (converted)
+        g_object_unref(converted);
+    return out;
+}
+
 /* Any image as 8-bit sRGB with an alpha band. */
 static VipsImage *as_rgba(VipsImage *in)
 {
-    VipsImage *t[3] = {0};
+    VipsImage *u8 = ig_ops_as_u8(in, VIPS_INTERPRETATION_sRGB);
+    if (!u8 || vips_image_hasalpha(u8))
+        return u8;
     VipsImage *out = NULL;
-    if (vips_colourspace(in, &t[0], VIPS_INTERPRETATION_sRGB, NULL) == 0 &&
-        vips_cast_uchar(t[0], &t[1], NULL) == 0) {
-        if (vips_image_hasalpha(t[1])) {
-            out = t[1];
-            t[1] = NULL;
-        } else if (vips_bandjoin_const1(t[1], &t[2], 255, NULL) == 0) {
-            out = t[2];
-            t[2] = NULL;
-        }
-    }
-    unref_all(t, 3);
+    vips_bandjoin_const1(u8, &out, 255, NULL);
+    g_object_unref(u8);
     return out;
 }
 

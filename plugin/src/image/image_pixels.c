@@ -33,18 +33,23 @@ bool ig_pixels_has_alpha(const ig_pixels *px)
     return px->bands == 2 || px->bands == 4;
 }
 
-/* img as 8-bit sRGB or grey (alpha kept); NULL on a vips error. */
+int ig_pixels_rgb(const ig_pixels *in, ig_pixels *rgb, ig_error *err)
+{
+    if (ig_pixels_alloc(rgb, in->width, in->height, 3, err) != 0)
+        return -1;
+    size_t n = (size_t)in->width * in->height;
+    bool grey = in->bands < 3;
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < 3; c++)
+            rgb->data[i * 3 + c] = in->data[i * in->bands + (grey ? 0 : c)];
+    return 0;
+}
+
+/* img as 8-bit sRGB, or grey when it has one colour band (alpha kept). */
 static VipsImage *as_8bit(VipsImage *img)
 {
-    VipsInterpretation want = vips_image_get_bands(img) - vips_image_hasalpha(img) >= 3
-                                  ? VIPS_INTERPRETATION_sRGB
-                                  : VIPS_INTERPRETATION_B_W;
-    VipsImage *space = NULL, *out = NULL;
-    if (vips_colourspace(img, &space, want, NULL) == 0)
-        vips_cast_uchar(space, &out, NULL);
-    if (space)
-        g_object_unref(space);
-    return out;
+    bool colour = vips_image_get_bands(img) - vips_image_hasalpha(img) >= 3;
+    return ig_ops_as_u8(img, colour ? VIPS_INTERPRETATION_sRGB : VIPS_INTERPRETATION_B_W);
 }
 
 int ig_pixels_decode(const unsigned char *image, size_t size, ig_pixels *out,

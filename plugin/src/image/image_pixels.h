@@ -31,6 +31,10 @@ void ig_pixels_clear(ig_pixels *px);
 /* True when the last band is alpha. */
 bool ig_pixels_has_alpha(const ig_pixels *px);
 
+/* The colour bands of in as a new RGB buffer (grey repeated, alpha
+ * dropped). Returns 0, or -1 with err when out of memory. */
+int ig_pixels_rgb(const ig_pixels *in, ig_pixels *rgb, ig_error *err);
+
 /*
  * Decodes an encoded image (borrowed bytes) into *out: colour images as
  * sRGB, grey ones as grey, 16-bit ones scaled to 8 bits, alpha kept as the
