@@ -41,6 +41,11 @@ const ig_provider_info *ig_provider(ig_provider_id id)
     return &providers[id];
 }
 
+bool ig_provider_offers(ig_provider_id id, ig_operation op)
+{
+    return (providers[id].operations & IG_OP_BIT(op)) != 0;
+}
+
 int ig_provider_find(const char *name)
 {
     for (int i = 0; name && i < IG_PROVIDER_COUNT; i++)

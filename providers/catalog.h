@@ -48,6 +48,9 @@ typedef struct ig_provider_info {
 /* Row for id; id must be < IG_PROVIDER_COUNT. */
 const ig_provider_info *ig_provider(ig_provider_id id);
 
+/* Whether provider id's API offers op. */
+bool ig_provider_offers(ig_provider_id id, ig_operation op);
+
 /* Looks a provider up by name; returns -1 when unknown. */
 int ig_provider_find(const char *name);
 

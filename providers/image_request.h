@@ -87,6 +87,7 @@ typedef struct ig_request {
     int pinned_provider;         /* ig_provider_id or -1 */
     const char *model;           /* NULL = provider default */
     ig_prefs prefs;              /* config merged with the request's own */
+    double max_cost_usd;         /* budget cap of the call; < 0 = none */
     const cJSON *provider_options; /* borrowed object keyed by provider, or NULL */
 
     const char *image_refs[IG_ROLE_COUNT]; /* references as given (borrowed) */

@@ -47,6 +47,7 @@ typedef struct ig_model_caps {
      * decides (the same size, or a fixed factor): size and aspectRatio
      * are then not sent. */
     bool input_sets_size;
+    bool upscale_methods;         /* takes upscale_image's method lanczos3|neural */
     unsigned output_formats;      /* IG_FMT_* bits */
 } ig_model_caps;
 

@@ -27,6 +27,10 @@ static int check_hard_limits(const ig_model_caps *caps, const ig_request *req,
         return ig_fail(err, IG_ERR_INVALID_ARGUMENT, "mode",
                        "model \"%s\" cannot do %s edits", caps->model,
                        mode_names[req->mode]);
+    if (req->op == IG_OP_UPSCALE && req->method != IG_METHOD_AUTO && !caps->upscale_methods)
+        return ig_fail(err, IG_ERR_INVALID_ARGUMENT, "method",
+                       "model \"%s\" has its own upscaler; method \"%s\" is the local "
+                       "provider's", caps->model, ig_upscale_method_name(req->method));
     size_t chars = 0;
     if (req->prompt && caps->max_prompt_chars > 0 && ig_utf8_length(req->prompt, &chars) &&
         chars > (size_t)caps->max_prompt_chars) {
@@ -281,6 +285,14 @@ static void negotiate_options(const ig_model_caps *caps, const ig_request *req,
     if (req->prompt && caps->max_prompt_chars == 0)
         ig_warnings_add(warnings, "prompt", "ignored: model \"%s\" takes no prompt",
                         caps->model);
+    if (req->negative_prompt && !out->send_negative_prompt)
+        out->dropped |= IG_DROP_NEGATIVE_PROMPT;
+    if (req->has_seed && !out->send_seed)
+        out->dropped |= IG_DROP_SEED;
+    if (req->image_refs[IG_ROLE_REFERENCE] && !out->send_reference)
+        out->dropped |= IG_DROP_REFERENCE;
+    if (!strcmp(req->background, "transparent") && !caps->transparent_background)
+        out->dropped |= IG_DROP_BACKGROUND;
 }
 
 int ig_negotiate(const ig_model_caps *caps, const ig_request *req, ig_applied *out,
@@ -302,6 +314,8 @@ int ig_negotiate(const ig_model_caps *caps, const ig_request *req, ig_applied *o
     out->quality = negotiate_quality(caps, req->quality, warnings);
     out->output_format = negotiate_format(caps, req->output_format, warnings);
     out->style = negotiate_style(caps, req->style, warnings);
+    if (req->style && !out->style)
+        out->dropped |= IG_DROP_STYLE;
     negotiate_options(caps, req, out, warnings);
     return 0;
 }

@@ -19,6 +19,14 @@
 
 typedef struct cJSON cJSON;
 
+/* Requested features a model ignores (ig_applied.dropped bits): routing
+ * tries providers that keep every one of them first. */
+#define IG_DROP_REFERENCE 1u       /* referenceImageUrl */
+#define IG_DROP_NEGATIVE_PROMPT 2u
+#define IG_DROP_SEED 4u
+#define IG_DROP_STYLE 8u
+#define IG_DROP_BACKGROUND 16u     /* transparent background */
+
 /* What will actually be sent to the provider. */
 typedef struct ig_applied {
     const ig_model_caps *caps;
@@ -33,6 +41,7 @@ typedef struct ig_applied {
     bool send_negative_prompt;
     bool send_seed;
     bool send_reference;
+    unsigned dropped;           /* IG_DROP_* bits */
 } ig_applied;
 
 /*

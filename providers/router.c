@@ -18,7 +18,7 @@ bool ig_provider_configured(const ig_config *config, ig_provider_id id)
 
 static bool offers(ig_provider_id id, ig_operation op)
 {
-    return (ig_provider(id)->operations & IG_OP_BIT(op)) != 0;
+    return ig_provider_offers(id, op);
 }
 
 /* What configures a provider: its key variable or its base URL variable. */
@@ -52,6 +52,16 @@ static bool needs_local(const ig_request *req)
 int ig_route_preflight(const ig_config *config, const ig_request *req,
                        ig_error *err)
 {
+    if (req->pinned_provider < 0 && needs_local(req)) {
+        if (!req->prefs.blocked[IG_PROVIDER_LOCAL])
+            return 0;
+        ig_fail(err, IG_ERR_PROVIDER_UNAVAILABLE, "method",
+                "method \"%s\" needs the local provider, which providerPreferences blocks",
+                ig_upscale_method_name(req->method));
+        ig_error_hint(err, "Drop method (auto) to let a hosted provider upscale, or "
+                           "unblock \"local\".");
+        return -1;
+    }
     if (req->pinned_provider < 0)
         return 0;
     ig_provider_id id = req->pinned_provider;
@@ -90,43 +100,17 @@ int ig_route_preflight(const ig_config *config, const ig_request *req,
     return -1;
 }
 
-int ig_route(const ig_config *config, const ig_request *req, int *provider,
-             ig_error *err)
+int ig_route_available(const ig_config *config, const ig_request *req, ig_error *err)
 {
-    *provider = req->pinned_provider;
     if (req->pinned_provider >= 0)
-        return ig_route_preflight(config, req, err);
-    if (needs_local(req)) {
-        *provider = IG_PROVIDER_LOCAL;
-        if (!req->prefs.blocked[IG_PROVIDER_LOCAL])
-            return 0;
-        ig_fail(err, IG_ERR_PROVIDER_UNAVAILABLE, "method",
-                "method \"%s\" needs the local provider, which providerPreferences blocks",
-                ig_upscale_method_name(req->method));
-        ig_error_hint(err, "Drop method (auto) to let a hosted provider upscale, or "
-                           "unblock \"local\".");
-        return -1;
-    }
-
-    /* providerPreferences.preferred first, in its order, then the default
-     * order (the fallback layer will add weights and ranking). */
-    int order[2 * IG_PROVIDER_COUNT], n = 0;
-    bool seen[IG_PROVIDER_COUNT] = {false};
-    for (int i = 0; i < req->prefs.n_preferred; i++)
-        order[n++] = req->prefs.preferred[i];
-    for (int id = 0; id < IG_PROVIDER_COUNT; id++)
-        order[n++] = id;
+        return 0; /* ig_route_preflight checked it */
     char configured[256] = "";
-    for (int i = 0; i < n; i++) {
-        int id = order[i];
-        if (seen[id] || !offers(id, req->op) || req->prefs.blocked[id] ||
+    for (int id = 0; id < IG_PROVIDER_COUNT; id++) {
+        if (!offers(id, req->op) || req->prefs.blocked[id] ||
             !ig_provider_configured(config, id))
             continue;
-        seen[id] = true;
-        if (ig_backend_for(id)) {
-            *provider = id;
+        if (ig_backend_for(id))
             return 0;
-        }
         size_t len = strlen(configured);
         snprintf(configured + len, sizeof configured - len, "%s%s",
                  len ? ", " : "", ig_provider(id)->name);

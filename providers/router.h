@@ -1,11 +1,13 @@
 /*
- * router.h - chooses the provider that will serve a request.
+ * router.h - the routing checks that need no model or price: whether any
+ * provider could serve a call at all.
  *
- * This is the seam the fallback layer grows from: today it finds the
- * providers that are configured and offer the operation, honours a pinned
- * provider and the blocked list, and, because no backend is compiled in yet,
- * reports precisely what the user can do. Reads the process environment;
- * any thread.
+ * A pinned provider must offer the operation, be configured and have a
+ * backend (checked before inputs are read); an unpinned call needs at least
+ * one such provider (checked after the inputs, so input errors are reported
+ * even on a machine without keys). Choosing and ordering providers is the
+ * fallback layer's (providers/fallback/candidates.h). Reads the process
+ * environment; any thread.
  */
 #ifndef IG_ROUTER_H
 #define IG_ROUTER_H
@@ -15,25 +17,22 @@
 #include "providers/image_request.h"
 
 /*
- * The checks that need no image inputs, run before any input is fetched or
- * decoded: a pinned provider must offer the operation, be configured and
- * have a backend. Returns 0 when there is no pin or the pin can serve the
- * request, else -1 with err as ig_route describes.
+ * Before inputs: returns 0 when there is no pin (and the method's local
+ * provider is not blocked) or the pin can serve the request, else -1 with
+ * err: IG_ERR_INVALID_ARGUMENT (the pinned provider cannot do the operation
+ * or the method), IG_ERR_PROVIDER_UNAVAILABLE (not configured, no backend
+ * in this build, or the method needs the blocked local provider).
  */
 int ig_route_preflight(const ig_config *config, const ig_request *req,
                        ig_error *err);
 
 /*
- * Chooses the provider for req: the pinned one, else the first configured,
- * unblocked provider with a backend that offers the operation. Returns 0
- * with *provider set, or -1 with err: IG_ERR_NO_PROVIDER (nothing configured
- * for the operation: the hint names the env vars of the providers that
- * offer it), IG_ERR_PROVIDER_UNAVAILABLE (configured, but without a backend
- * in this build), IG_ERR_INVALID_ARGUMENT (the pinned provider cannot do
- * the operation).
+ * After inputs, for an unpinned call: returns 0 when some configured,
+ * unblocked provider with a backend offers the operation, else -1 with
+ * IG_ERR_NO_PROVIDER (the hint names the env vars of the providers that
+ * offer it) or IG_ERR_PROVIDER_UNAVAILABLE (configured ones lack a backend).
  */
-int ig_route(const ig_config *config, const ig_request *req, int *provider,
-             ig_error *err);
+int ig_route_available(const ig_config *config, const ig_request *req, ig_error *err);
 
 /* True when provider id has a key or base URL from env or config. */
 bool ig_provider_configured(const ig_config *config, ig_provider_id id);

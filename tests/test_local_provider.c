@@ -368,15 +368,22 @@ static void configure_dead_stability(void)
     setenv("STABILITY_API_KEY", "sk-test-never-used-0123456789", 1);
     setenv("STABILITY_BASE_URL", "http://127.0.0.1:1", 1);
     tc_close(inst);
-    inst = tc_open(WEIGHTS_CONFIG);
+    inst = tc_open(WEIGHTS_CONFIG ",\"routing\":{\"backoffBaseMs\":1}");
 }
 
 Test(local, is_last_in_the_default_order)
 {
     configure_dead_stability();
     cJSON *r = upscale(24, 20, 3, NULL);
-    cr_expect_str_eq(bc_str(r, "provider"), "stability");
-    cr_expect_str_eq(bc_str(bc_item(r, "error"), "code"), "provider_network_error");
+    /* Stability is tried first (and retried: a refused connection is
+     * transient), then the call falls back to local. */
+    bc_expect_ok(r, "local", 1);
+    const cJSON *order = bc_item(bc_item(r, "routing"), "order");
+    cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(order, 0)), "stability");
+    cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(order, 1)), "local");
+    const cJSON *first = cJSON_GetArrayItem(bc_item(r, "attempts"), 0);
+    cr_expect_str_eq(bc_str(first, "provider"), "stability");
+    cr_expect_str_eq(bc_str(first, "errorClass"), "transient");
     cJSON_Delete(r);
 }
 

@@ -19,6 +19,12 @@
 
 #define KEY "sk-emulator-test-key-0123456789abcdef"
 
+/* One attempt per call and no cooldowns: these suites check how each
+ * failure is classified, not the fallback layer (test_fallback does). */
+#define NO_RETRY                                                               \
+    "\"routing\":{\"maxRetries\":0,\"cooldownSeconds\":{\"auth\":0,\"quota\":0,"      \
+    "\"rateLimited\":0,\"transient\":0}}"
+
 static oai_emulator *emu;
 static ig_instance *inst;
 static char *dir;
@@ -30,7 +36,7 @@ static void setup(void)
     cr_assert(emu, "emulator did not start");
     setenv("OPENAI_API_KEY", KEY, 1);
     setenv("OPENAI_BASE_URL", oai_emulator_base_url(emu), 1);
-    inst = tc_open(NULL);
+    inst = tc_open(NO_RETRY);
     dir = tu_make_temp_dir("ig-openai");
 }
 
@@ -79,13 +85,21 @@ Test(openai, generate_two_webp_images)
     cr_expect_eq(tu_count_entries(inst->config.image_dir, ".tmp-"), 0);
 }
 
-Test(openai, cost_is_not_claimed_to_be_zero)
+Test(openai, cost_is_estimated_from_the_price_table)
 {
-    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
-    expect_ok(r, 1);
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\",\"quality\":\"low\",\"n\":2,"
+                                      "\"size\":\"1024x1024\"}");
+    expect_ok(r, 2);
     const cJSON *cost = bc_item(r, "cost");
-    cr_expect(cJSON_IsNull(bc_item(cost, "estimatedUsd")), "a zero estimate would be false");
-    cr_expect(strstr(bc_str(cost, "note"), "not estimated"));
+    cr_expect_float_eq(bc_item(cost, "estimatedUsd")->valuedouble, 2 * 0.011, 1e-9);
+    cr_expect(cJSON_IsFalse(bc_item(cost, "upperBound")));
+    cr_expect(strstr(bc_str(cost, "source"), "built-in"));
+    cJSON_Delete(r);
+    /* Quality and size left to the model: the dearest pair is the estimate. */
+    r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    cost = bc_item(r, "cost");
+    cr_expect_float_eq(bc_item(cost, "estimatedUsd")->valuedouble, 0.25, 1e-9);
+    cr_expect(cJSON_IsTrue(bc_item(cost, "upperBound")));
     cJSON_Delete(r);
 }
 
@@ -219,7 +233,7 @@ Test(openai, wrong_key_is_an_auth_failure_without_key_fragments)
 {
     setenv("OPENAI_API_KEY", "sk-wrong-key-0000000000003456", 1);
     tc_close(inst);
-    inst = tc_open(NULL);
+    inst = tc_open(NO_RETRY);
     cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
     char *text = cJSON_PrintUnformatted(r);
     /* OpenAI (and the emulator) quote the key masked: "sk-*****3456". */
@@ -254,7 +268,7 @@ Test(openai, cancel_while_the_provider_holds_the_request)
 Test(openai, configured_default_model_only_where_it_fits)
 {
     tc_close(inst);
-    inst = tc_open("\"providers\":{\"openai\":{\"model\":\"gpt-image-1.5\"}}");
+    inst = tc_open(NO_RETRY ",\"providers\":{\"openai\":{\"model\":\"gpt-image-1.5\"}}");
     cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
     expect_ok(r, 1);
     cr_expect_str_eq(bc_str(r, "model"), "gpt-image-1.5");

@@ -143,7 +143,9 @@ static int poll_once(const ig_backend_ctx *ctx, const bfl_task *task, double dea
     return rc;
 }
 
-/* Polls a task until it ends; on Ready downloads its image into *writer. */
+/* Polls a task until it ends; on Ready downloads its image into *writer.
+ * Returns 0, -2 when the task itself ended failed (nothing to pay), or -1
+ * when its outcome is unknown or its image was lost (it may be charged). */
 static int await_task(const ig_backend_ctx *ctx, const bfl_task *task, double deadline,
                       ig_store_writer **writer, ig_error *err)
 {
@@ -169,7 +171,7 @@ static int await_task(const ig_backend_ctx *ctx, const bfl_task *task, double de
         if (strcmp(poll.status, "Pending") && strcmp(poll.status, "Queued") &&
             strcmp(poll.status, "Processing")) {
             ig_bfl_task_error(task->id, poll.status, poll.details, err);
-            return -1;
+            return -2;
         }
         if (ctx->progress)
             ctx->progress(ctx->progress_ctx, poll.progress, "bfl task pending");
@@ -204,9 +206,12 @@ static int bfl_run(const ig_backend_ctx *ctx, const ig_request *req,
         ig_store_writer *writer = NULL;
         if (ctx->progress)
             ctx->progress(ctx->progress_ctx, (double)i / want, "waiting for bfl");
-        if (await_task(ctx, &tasks[i], deadline, &writer, &task_err) == 0)
+        int rc = await_task(ctx, &tasks[i], deadline, &writer, &task_err);
+        if (rc == 0)
             ig_backend_commit_image(writer, req, "bfl", applied->caps->model, NULL, result,
                                     &task_err);
+        else if (rc == -1)
+            task_err.accepted = true;
         if (task_err.code != IG_OK && first.code == IG_OK)
             first = task_err;
         if (task_err.code == IG_ERR_CANCELED)

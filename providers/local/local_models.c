@@ -4,7 +4,7 @@
 #define ALL_FORMATS (IG_FMT_PNG | IG_FMT_JPEG | IG_FMT_WEBP)
 #define UPSCALER(name)                                                        \
     {.model = (name), .operations = IG_OP_BIT(IG_OP_UPSCALE), .max_n = 1,     \
-     .input_sets_size = true, .output_formats = ALL_FORMATS}
+     .input_sets_size = true, .upscale_methods = true, .output_formats = ALL_FORMATS}
 
 const ig_model_caps ig_local_models[] = {
     UPSCALER(IG_LOCAL_MODEL_AUTO),

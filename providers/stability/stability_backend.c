@@ -230,10 +230,14 @@ static int one_image(const ig_backend_ctx *ctx, const ig_request *req,
     stab_answer ans = {0};
     int rc = exchange(ctx, url, &call.form, "image/*", deadline, &ans, err);
     if (rc == 0 && call.async && !ans.image) {
-        if (!ans.id[0])
-            return ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
-                           "stability accepted the upscale but sent no job id");
+        if (!ans.id[0]) {
+            ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
+                    "stability accepted the upscale but sent no job id");
+            err->accepted = true;
+            return -1;
+        }
         rc = poll_result(ctx, deadline, &ans, err);
+        err->accepted = rc != 0; /* the job runs (and is charged) whatever we saw */
     } else if (rc == 0 && !ans.image) {
         return ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
                        "stability answered without an image");

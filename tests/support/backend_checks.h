@@ -15,8 +15,8 @@ typedef struct cJSON cJSON;
 const cJSON *bc_item(const cJSON *obj, const char *key);
 const char *bc_str(const cJSON *obj, const char *key);
 
-/* Asserts success by provider with n_images images, one succeeded attempt;
- * returns the images array. */
+/* Asserts success by provider with n_images images, the last attempt (by
+ * provider) succeeded; returns the images array. */
 const cJSON *bc_expect_ok(const cJSON *result, const char *provider, int n_images);
 
 /* Image i of images exists on disk as w x h of mime, with a sidecar naming

@@ -115,6 +115,8 @@ int ig_config_load(const char *json, ig_config *out, ig_error *err)
     out->max_queued_jobs = (int)number_or(section, "maxQueuedJobs",
                                           IG_DEFAULT_MAX_QUEUED_JOBS);
     read_providers(cJSON_GetObjectItemCaseSensitive(section, "providers"), out);
+    if (ig_config_read_routing(section, out, err) != 0)
+        goto done;
 
     const cJSON *prefs = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(doc, "providerPreferences"), "image");
@@ -144,6 +146,7 @@ void ig_config_free(ig_config *config)
         return;
     free(config->image_dir);
     free(config->weights_dir);
+    ig_config_free_routing(config);
     for (int i = 0; i < IG_PROVIDER_COUNT; i++) {
         free(config->providers[i].api_key);
         free(config->providers[i].base_url);

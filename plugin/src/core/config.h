@@ -14,7 +14,11 @@
 
 #include "core/ig_error.h"
 #include "providers/catalog.h"
+#include "providers/fallback/error_class.h"
+#include "providers/fallback/pricing.h"
 #include "providers/preferences.h"
+
+typedef struct cJSON cJSON;
 
 #define IG_DEFAULT_MAX_INPUT_BYTES (50u * 1024 * 1024)
 #define IG_DEFAULT_MAX_INPUT_PIXELS (64u * 1024 * 1024)
@@ -32,6 +36,18 @@ typedef struct ig_provider_config {
     long poll_interval_ms; /* between status requests of an async job */
 } ig_provider_config;
 
+/* imageGeneration.routing: how the fallback layer retries and cools down. */
+typedef struct ig_routing_config {
+    int max_retries;            /* tries of one provider after a transient failure */
+    double backoff_base_ms;     /* first backoff; doubles per retry, full jitter */
+    double backoff_max_ms;
+    double max_retry_after_s;   /* longest Retry-After waited for; longer = fall back */
+    double cooldown_s[IG_CLASS_COUNT]; /* per error class; 0 = none */
+    bool fallback_on_moderation;
+    bool has_draw_seed;         /* weights' draws and jitter reproducible */
+    uint64_t draw_seed;
+} ig_routing_config;
+
 typedef struct ig_config {
     char *image_dir;          /* owned; chosen directory (never NULL once loaded) */
     char *weights_dir;        /* owned; the local provider's weights (never NULL) */
@@ -43,6 +59,10 @@ typedef struct ig_config {
     int max_queued_jobs;
     ig_provider_config providers[IG_PROVIDER_COUNT];
     ig_prefs prefs;           /* providerPreferences.image */
+    ig_routing_config routing;
+    double max_cost_usd;      /* imageGeneration.maxCostUsd; < 0 = no cap */
+    ig_price *prices;         /* imageGeneration.prices (owned, strings too) */
+    int n_prices;
 } ig_config;
 
 /*
@@ -53,6 +73,14 @@ typedef struct ig_config {
  */
 int ig_config_load(const char *json, ig_config *out, ig_error *err);
 void ig_config_free(ig_config *config);
+
+/*
+ * Reads imageGeneration's routing, maxCostUsd and prices (section borrowed,
+ * schema-checked, may be NULL) into out, defaults for what is absent.
+ * Returns 0, or -1 with err when out of memory. config_routing.c.
+ */
+int ig_config_read_routing(const cJSON *section, ig_config *out, ig_error *err);
+void ig_config_free_routing(ig_config *config);
 
 /*
  * The provider's API key: config apiKey, else its env var, else NULL.

@@ -38,6 +38,9 @@ typedef enum ig_error_code {
     IG_ERR_PROVIDER_OUTPUT_REFUSED, /* moderation refused the generated image */
     IG_ERR_PROVIDER_INVALID_REQUEST, /* the provider rejected the request as invalid */
     IG_ERR_PROVIDER_ERROR,      /* 5xx or another server-side failure */
+    IG_ERR_BUDGET_EXCEEDED,     /* every candidate costs more than maxCostUsd */
+    IG_ERR_COOLING_DOWN,        /* every candidate is cooling down after failures */
+    IG_ERR_ALL_PROVIDERS_FAILED,/* several providers were tried; each failed */
     IG_ERR__COUNT
 } ig_error_code;
 
@@ -46,6 +49,9 @@ typedef struct ig_error {
     bool retryable;
     double retry_after_s;  /* provider's Retry-After when known, else 0 */
     long http_status;      /* provider's HTTP status when one answered, else 0 */
+    bool accepted;         /* a provider accepted the work (an async job) and its
+                              outcome is unknown: it may be charged, so the call
+                              is never submitted again */
     char field[128];   /* argument path like "outpaint.left", or "" */
     char message[768]; /* what was wrong and what is allowed */
     char hint[512];    /* what to do next, or "" */

@@ -67,7 +67,9 @@ ig_instance *ig_instance_open(const char *config_json, agentos_ext_log_fn log_fn
     if (!inst->store)
         goto fail;
     inst->http = ig_http_new(inst->redactor, err);
-    if (!inst->http)
+    inst->routing = ig_routing_state_new(inst->config.routing.has_draw_seed,
+                                         inst->config.routing.draw_seed);
+    if (!inst->http || !inst->routing)
         goto fail;
     for (int id = 0; id < IG_PROVIDER_COUNT; id++) {
         const ig_backend *backend = ig_backend_for(id);
@@ -100,6 +102,7 @@ void ig_instance_close(ig_instance *inst)
         if (inst->backend_state[id])
             ig_backend_for(id)->state_free(inst->backend_state[id]);
     ig_http_free(inst->http);
+    ig_routing_state_free(inst->routing);
     ig_store_close(inst->store);
     ig_tool_table_free(inst->tools);
     ig_redactor_free(inst->redactor);

@@ -2,8 +2,9 @@
  * instance.h - one opened extension instance (the agentos_ext handle).
  *
  * Holds what every call shares: the config, the redactor, the image store,
- * the compiled tools, the job table and the host's callbacks. Immutable
- * after ig_instance_open except the job table, which is thread-safe, so any
+ * the compiled tools, the job table, the routing state and the host's
+ * callbacks. Immutable after ig_instance_open except the job table, the
+ * routing state and the backends' states, which are thread-safe, so any
  * number of threads may run calls on one instance at once.
  */
 #ifndef IG_INSTANCE_H
@@ -15,6 +16,7 @@
 #include "core/jobs.h"
 #include "core/redact.h"
 #include "image/image_store.h"
+#include "providers/fallback/routing_state.h"
 #include "providers/transport/http_client.h"
 #include "tools/tool_table.h"
 
@@ -25,6 +27,7 @@ struct agentos_ext {
     ig_redactor *redactor;
     ig_image_store *store;
     ig_http *http;            /* provider connections, shared by all calls */
+    ig_routing_state *routing; /* cooldowns and draws, shared by all calls */
     ig_tool_table *tools;
     ig_jobs *jobs;
     ig_job_ops job_ops;

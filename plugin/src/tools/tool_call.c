@@ -168,9 +168,9 @@ static int resolve_inputs(call_state *cs, ig_request *req)
 /* The pipeline proper; stops at the first failure (recorded in cs->err).
  * Order: what needs nothing (arguments, rules, a pinned provider's fitness)
  * comes before what reads inputs (files, URLs, decoding), which comes before
- * routing. Routing stays last while no backend exists, so that input errors
- * are still reported to a host with no provider configured; once the
- * fallback layer computes candidates, "no candidate" moves to preflight. */
+ * routing (is any provider configured; then models, negotiation, budget)
+ * and the provider calls. "No provider" comes after the inputs so that
+ * input errors are reported on a machine without keys too. */
 static void run_pipeline(call_state *cs, const char *args_json)
 {
     ig_request req = {0};
@@ -192,10 +192,8 @@ static void run_pipeline(call_state *cs, const char *args_json)
         check_canceled(cs))
         goto done;
     report(cs, 0.5, "routing", "choosing a provider");
-    int provider = -1;
-    if (ig_route(&cs->inst->config, &req, &provider, &cs->err) == 0)
-        ig_dispatch(cs->inst, &req, provider, cs->cancel, provider_progress, cs,
-                    cs->result, &cs->err);
+    if (ig_route_available(&cs->inst->config, &req, &cs->err) == 0)
+        ig_dispatch(cs->inst, &req, cs->cancel, provider_progress, cs, cs->result, &cs->err);
 done:
     ig_request_clear(&req);
     cJSON_Delete(args);

@@ -72,7 +72,7 @@ static int check_size_matches_ratio(const ig_request *req, ig_error *err)
     return -1;
 }
 
-/* provider, model, providerPreferences, providerOptions. */
+/* provider, model, providerPreferences, maxCostUsd, providerOptions. */
 static int read_routing(const cJSON *args, const ig_config *config,
                         ig_request *req, ig_error *err)
 {
@@ -94,6 +94,8 @@ static int read_routing(const cJSON *args, const ig_config *config,
         return -1;
     }
     req->model = ig_arg_string(args, "model");
+    req->max_cost_usd = config->max_cost_usd;
+    ig_arg_double(args, "maxCostUsd", &req->max_cost_usd);
     req->provider_options = cJSON_GetObjectItemCaseSensitive(args, "providerOptions");
     return 0;
 }
