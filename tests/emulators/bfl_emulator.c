@@ -196,6 +196,20 @@ static void on_fault(void *ctx, const emu_request *req, const emu_fault *f, emu_
     case EMU_FAULT_MODERATION:
         route(ctx, req, ROUTE_MODERATE, out);
         break;
+    case EMU_FAULT_QUOTA:
+        bfl_respond_detail(out, 402, "Insufficient credits");
+        break;
+    case EMU_FAULT_INVALID: {
+        cJSON *root = cJSON_CreateObject(), *item = cJSON_CreateObject();
+        cJSON *loc = cJSON_AddArrayToObject(item, "loc");
+        cJSON_AddItemToArray(loc, cJSON_CreateString("body"));
+        cJSON_AddItemToArray(loc, cJSON_CreateString("width"));
+        cJSON_AddStringToObject(item, "msg", "Input should be a multiple of 32");
+        cJSON_AddStringToObject(item, "type", "value_error");
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "detail"), item);
+        emu_respond_json(out, 422, root);
+        break;
+    }
     case EMU_FAULT_EXPIRED:
         if (!strncmp(req->path, DELIVERY_PREFIX, strlen(DELIVERY_PREFIX)))
             bfl_respond_blob_error(out, 403, "AuthenticationFailed", "Server failed to "

@@ -260,6 +260,8 @@ static enum MHD_Result finish(emu_server *s, struct MHD_Connection *conn, conn_s
     case EMU_FAULT_503:
     case EMU_FAULT_MODERATION:
     case EMU_FAULT_EXPIRED:
+    case EMU_FAULT_QUOTA:
+    case EMU_FAULT_INVALID:
         s->cfg.fault_response(s->cfg.ctx, &req, &f, &out);
         break;
     case EMU_FAULT_MALFORMED:

@@ -83,6 +83,8 @@ typedef enum emu_fault_kind {
     EMU_FAULT_MALFORMED,  /* 200 with invalid JSON */
     EMU_FAULT_MODERATION, /* the provider's own moderation refusal */
     EMU_FAULT_EXPIRED,    /* a result download that has expired */
+    EMU_FAULT_QUOTA,      /* the provider's "no credits / quota left" answer */
+    EMU_FAULT_INVALID,    /* the provider's answer to an invalid parameter */
 } emu_fault_kind;
 
 typedef struct emu_fault {
@@ -98,7 +100,8 @@ typedef struct emu_fault {
  * Provider hooks, all called on connection threads (concurrently):
  * - handler: answers a normal request.
  * - fault_response: fills the provider's body for 429/500/502/503/
- *   moderation/expired (the core adds Retry-After and x-ratelimit-* to 429).
+ *   moderation/expired/quota/invalid (the core adds Retry-After and
+ *   x-ratelimit-* to 429).
  * - error_response: the provider's error shape for errors the core itself
  *   raises (body too large = 413, broken multipart = 400).
  */
@@ -137,7 +140,7 @@ int emu_fault_push(emu_server *server, const emu_fault *fault);
 /* Drops every queued fault. */
 void emu_fault_clear(emu_server *server);
 /* "429", "500", "502", "503", "timeout", "reset", "truncate", "malformed",
- * "moderation", "expired" <-> kind (EMU_FAULT_NONE when unknown). */
+ * "moderation", "expired", "quota", "invalid" <-> kind (EMU_FAULT_NONE when unknown). */
 emu_fault_kind emu_fault_kind_from_name(const char *name);
 const char *emu_fault_kind_name(emu_fault_kind kind);
 

@@ -18,7 +18,8 @@ static const char *const fault_names[] = {
     [EMU_FAULT_503] = "503",           [EMU_FAULT_TIMEOUT] = "timeout",
     [EMU_FAULT_RESET] = "reset",       [EMU_FAULT_TRUNCATE] = "truncate",
     [EMU_FAULT_MALFORMED] = "malformed", [EMU_FAULT_MODERATION] = "moderation",
-    [EMU_FAULT_EXPIRED] = "expired",
+    [EMU_FAULT_EXPIRED] = "expired",   [EMU_FAULT_QUOTA] = "quota",
+    [EMU_FAULT_INVALID] = "invalid",
 };
 
 static const char *const auth_names[] = {"not_checked", "absent", "matched", "mismatched"};
@@ -54,7 +55,7 @@ const char *emu_fault_kind_name(emu_fault_kind kind)
 
 int emu_fault_push(emu_server *s, const emu_fault *fault)
 {
-    if (!fault || fault->kind <= EMU_FAULT_NONE || fault->kind > EMU_FAULT_EXPIRED)
+    if (!fault || fault->kind <= EMU_FAULT_NONE || fault->kind > EMU_FAULT_INVALID)
         return -1;
     pthread_mutex_lock(&s->lock);
     if (s->fault_count == s->fault_cap) {

@@ -113,6 +113,14 @@ static void on_fault(void *ctx, const emu_request *req, const emu_fault *f, emu_
                           "content_policy_violation");
         break;
     }
+    case EMU_FAULT_QUOTA:
+        respond_error(out, 429, "You exceeded your current quota, please check your plan and "
+                      "billing details.", "insufficient_quota", NULL, "insufficient_quota");
+        break;
+    case EMU_FAULT_INVALID:
+        respond_error(out, 400, "Invalid value for 'quality': the model does not accept it.",
+                      "invalid_request_error", "quality", "invalid_value");
+        break;
     case EMU_FAULT_EXPIRED:
         respond_blob_error(out, 403, "AuthenticationFailed",
                            "Server failed to authenticate the request. Signed expiry time "

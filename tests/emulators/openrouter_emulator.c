@@ -105,6 +105,12 @@ static void on_fault(void *ctx, const emu_request *req, const emu_fault *f, emu_
     case EMU_FAULT_EXPIRED:
         orr_respond_status(out, 408, model, prompt, 0);
         break;
+    case EMU_FAULT_QUOTA:
+        orr_respond_status(out, 402, model, prompt, 0);
+        break;
+    case EMU_FAULT_INVALID:
+        orr_respond_status(out, 400, model, prompt, 0);
+        break;
     default:
         orr_respond_status(out, 500, model, prompt, 0);
         break;

@@ -94,6 +94,15 @@ void stab_on_fault(void *ctx, const emu_request *req, const emu_fault *f, emu_re
                            "Your request was flagged by our content moderation system, as a "
                            "result your request was denied and you were not charged.");
         break;
+    case EMU_FAULT_QUOTA:
+        stab_respond_error(out, 402, "payment_required",
+                           "You lack sufficient credits to make this request. Please purchase "
+                           "more credits and try again.");
+        break;
+    case EMU_FAULT_INVALID:
+        stab_respond_error(out, 400, "bad_request", "aspect_ratio: must be one of the "
+                           "documented ratios");
+        break;
     case EMU_FAULT_EXPIRED:
         stab_respond_error(out, 404, "not_found",
                            "id: this generation's result is no longer available; results are "

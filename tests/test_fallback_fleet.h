@@ -1,0 +1,50 @@
+/*
+ * test_fallback_fleet.h - the four hosted providers' emulators at once, for
+ * the fallback suites: every key and base URL set, instances opened with
+ * chosen routing settings, faults queued per provider, requests counted.
+ */
+#ifndef IG_TEST_FALLBACK_FLEET_H
+#define IG_TEST_FALLBACK_FLEET_H
+
+#include <stddef.h>
+
+#include "core/instance.h"
+#include "emulators/emulator_core.h"
+
+typedef struct cJSON cJSON;
+
+/* The emulated providers, in the extension's default order. */
+typedef enum fleet_provider { FP_OPENAI, FP_STABILITY, FP_BFL, FP_OPENROUTER, FP_COUNT } fleet_provider;
+
+/* "openai", "stability", "bfl", "openrouter". */
+const char *fleet_name(fleet_provider p);
+
+/* Starts the four emulators and points the environment at them. */
+void fleet_start(void);
+void fleet_stop(void);
+
+/* Opens an instance; image_generation is a fragment merged into
+ * "imageGeneration" (NULL = none), preferences the JSON of
+ * providerPreferences.image (NULL = none). BFL and Stability poll every
+ * 10 ms unless the fragment gives its own "providers". */
+ig_instance *fleet_open(const char *image_generation, const char *preferences);
+
+emu_server *fleet_server(fleet_provider p);
+
+/* The BFL emulator itself (pending polls, credits). */
+struct bfl_emulator *fleet_bfl(void);
+
+/* Queues count faults of kind on every path of p (retry_after < 0 = no
+ * Retry-After header). */
+void fleet_fault(fleet_provider p, emu_fault_kind kind, int count, int retry_after);
+
+/* Clears every emulator's request log and queued faults. */
+void fleet_reset(void);
+
+/* Requests p's emulator received since the last reset. */
+size_t fleet_requests(fleet_provider p);
+
+/* The provider of attempt i of a result, its errorClass, its outcome. */
+const char *fleet_attempt(const cJSON *result, int i, const char *key);
+
+#endif
