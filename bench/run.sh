@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks: builds, starts the OpenAI and Stability emulators in their own
 # processes on loopback, and measures the extension's per-call overhead and
-# peak memory against them; then the offline upscalers' quality and speed
+# peak memory against them, and the fallback layer's switch time; then the offline upscalers' quality and speed
 # on the sample photos. Usage: bash bench/run.sh [ITERATIONS]
 set -euo pipefail
 . "$(dirname "$0")/../scripts/setup.sh"
@@ -22,6 +22,11 @@ for _ in $(seq 50); do
 done
 "$IG_ROOT/build/bench/bench_call_overhead" "$(grep -o 'http://[^ ]*' "$openai_out")" \
   "$(grep -o 'http://[^ ]*' "$stability_out")" "${1:-20}"
+
+# The fallback layer: time from OpenAI's refusal to the Stability attempt.
+echo
+"$IG_ROOT/build/bench/bench_fallback" "$(grep -o 'http://[^ ]*' "$openai_out")" \
+  "$(grep -o 'http://[^ ]*' "$stability_out")" 50
 
 # Offline upscaling: quality of each method on the sample photos and the
 # neural network's speed (no emulators needed).

@@ -19,7 +19,7 @@ typedef struct failure {
 
 /* The attempt's outcome in result.attempts. */
 static void record_attempt(cJSON *result, const ig_candidate *c, const cJSON *attempt_result,
-                           const ig_error *err, double ms, double waited_ms)
+                           const ig_error *err, double offset_ms, double ms, double waited_ms)
 {
     const char *model = cJSON_GetStringValue(ig_result_get((cJSON *)attempt_result, "model"));
     cJSON *a = cJSON_CreateObject();
@@ -37,7 +37,9 @@ static void record_attempt(cJSON *result, const ig_candidate *c, const cJSON *at
         cJSON_AddNumberToObject(a, "httpStatus", (double)err->http_status);
     else
         cJSON_AddNullToObject(a, "httpStatus");
-    cJSON_AddNumberToObject(a, "ms", round(ms));
+    /* offsetMs: when the attempt began, from the first attempt's start. */
+    cJSON_AddNumberToObject(a, "offsetMs", round(offset_ms * 100) / 100);
+    cJSON_AddNumberToObject(a, "ms", round(ms * 100) / 100);
     cJSON_AddNumberToObject(a, "waitedMs", round(waited_ms));
     if (err->retry_after_s > 0)
         cJSON_AddNumberToObject(a, "retryAfterSeconds", err->retry_after_s);
@@ -218,6 +220,7 @@ int ig_fallback_run(const ig_fallback_env *env, const ig_route_plan *plan, cJSON
     failure failures[IG_PROVIDER_COUNT];
     int n_failed = 0;
     cJSON *last = NULL;
+    double run_started = ig_backend_now_ms();
     for (int ci = 0; ci < plan->count; ci++) {
         const ig_candidate *c = plan->list[ci];
         double waited_ms = 0;
@@ -228,7 +231,8 @@ int ig_fallback_run(const ig_fallback_env *env, const ig_route_plan *plan, cJSON
             ig_error_clear(&e);
             double started = ig_backend_now_ms();
             int rc = env->attempt(env->attempt_ctx, c, last, &e);
-            record_attempt(result, c, last, &e, ig_backend_now_ms() - started, waited_ms);
+            record_attempt(result, c, last, &e, started - run_started,
+                           ig_backend_now_ms() - started, waited_ms);
             if (rc == 0) {
                 adopt(result, last);
                 cJSON_Delete(last);
