@@ -113,6 +113,14 @@ size_t fleet_requests(fleet_provider p)
     return emu_request_count(fleet_server(p), NULL);
 }
 
+size_t fleet_requests_to_others(fleet_provider p)
+{
+    size_t n = 0;
+    for (int other = 0; other < FP_COUNT; other++)
+        n += other == (int)p ? 0 : fleet_requests(other);
+    return n;
+}
+
 const char *fleet_attempt(const cJSON *result, int i, const char *key)
 {
     const cJSON *a = cJSON_GetArrayItem(cJSON_GetObjectItem(result, "attempts"), i);

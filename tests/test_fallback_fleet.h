@@ -44,6 +44,9 @@ void fleet_reset(void);
 /* Requests p's emulator received since the last reset. */
 size_t fleet_requests(fleet_provider p);
 
+/* Requests every emulator but p's received since the last reset. */
+size_t fleet_requests_to_others(fleet_provider p);
+
 /* The provider of attempt i of a result, its errorClass, its outcome. */
 const char *fleet_attempt(const cJSON *result, int i, const char *key);
 

@@ -88,8 +88,9 @@ typedef struct agentos_ext agentos_ext;
  * log:      one human-readable line, no trailing newline.
  * progress: JSON {"jobId":N,"tool":"...","progress":0..1,"stage":"...",
  *           "message":"..."}; jobId is 0 for synchronous calls.
- * event:    JSON {"type":"...", ...}, e.g. {"type":"job.finished",...};
- *           later issues add provider fallback events.
+ * event:    JSON {"type":"...", ...}: {"type":"job.finished","jobId",
+ *           "tool","status"} and {"type":"provider.fallback","from","to",
+ *           "errorClass","code","httpStatus","cooldownSeconds"}.
  */
 typedef void (*agentos_ext_log_fn)(void *user_data, int32_t level,
                                    const char *message);
