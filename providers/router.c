@@ -16,11 +16,6 @@ bool ig_provider_configured(const ig_config *config, ig_provider_id id)
     return true; /* the embedded provider needs nothing */
 }
 
-static bool offers(ig_provider_id id, ig_operation op)
-{
-    return ig_provider_offers(id, op);
-}
-
 /* What configures a provider: its key variable or its base URL variable. */
 static const char *setting_of(ig_provider_id id)
 {
@@ -34,7 +29,7 @@ static void list_providers(char *out, size_t cap, ig_operation op,
 {
     out[0] = '\0';
     for (int id = 0; id < IG_PROVIDER_COUNT; id++) {
-        if (!offers(id, op) || req->prefs.blocked[id])
+        if (!ig_provider_offers(id, op) || req->prefs.blocked[id])
             continue;
         size_t len = strlen(out);
         snprintf(out + len, cap - len, "%s%s", len ? ", " : "",
@@ -74,7 +69,7 @@ int ig_route_preflight(const ig_config *config, const ig_request *req,
                            "use %s's own upscaler.", name);
         return -1;
     }
-    if (!offers(id, req->op)) {
+    if (!ig_provider_offers(id, req->op)) {
         char capable[256];
         list_providers(capable, sizeof capable, req->op, req, false);
         ig_fail(err, IG_ERR_INVALID_ARGUMENT, "provider",
@@ -106,7 +101,7 @@ int ig_route_available(const ig_config *config, const ig_request *req, ig_error 
         return 0; /* ig_route_preflight checked it */
     char configured[256] = "";
     for (int id = 0; id < IG_PROVIDER_COUNT; id++) {
-        if (!offers(id, req->op) || req->prefs.blocked[id] ||
+        if (!ig_provider_offers(id, req->op) || req->prefs.blocked[id] ||
             !ig_provider_configured(config, id))
             continue;
         if (ig_backend_for(id))

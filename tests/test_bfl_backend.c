@@ -20,12 +20,6 @@
 
 #define KEY "bfl-test-key-0123456789abcdef"
 
-/* One attempt per call and no cooldowns: these suites check how each
- * failure is classified, not the fallback layer (test_fallback does). */
-#define NO_RETRY                                                               \
-    "\"routing\":{\"maxRetries\":0,\"cooldownSeconds\":{\"auth\":0,\"quota\":0,"      \
-    "\"rateLimited\":0,\"transient\":0}}"
-
 static bfl_emulator *emu;
 static ig_instance *inst;
 static char *dir;
@@ -37,7 +31,7 @@ static void setup(void)
     cr_assert(emu, "emulator did not start");
     setenv("BFL_API_KEY", KEY, 1);
     setenv("BFL_BASE_URL", bfl_emulator_base_url(emu), 1);
-    inst = tc_open(NO_RETRY ",\"providers\":{\"bfl\":{\"pollIntervalMs\":10}}");
+    inst = tc_open(BC_NO_RETRY ",\"providers\":{\"bfl\":{\"pollIntervalMs\":10}}");
     dir = tu_make_temp_dir("ig-bfl");
 }
 
@@ -250,7 +244,7 @@ Test(bfl, wrong_key)
 {
     setenv("BFL_API_KEY", "bfl-wrong-key-99999999", 1);
     tc_close(inst);
-    inst = tc_open(NO_RETRY);
+    inst = tc_open(BC_NO_RETRY);
     bc_expect_failure(inst, call("generate_image", "{\"prompt\":\"a fox\"}"),
                       "bfl-wrong-key-99999999", "provider_auth_failed", false, 403);
 }

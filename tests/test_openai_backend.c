@@ -19,12 +19,6 @@
 
 #define KEY "sk-emulator-test-key-0123456789abcdef"
 
-/* One attempt per call and no cooldowns: these suites check how each
- * failure is classified, not the fallback layer (test_fallback does). */
-#define NO_RETRY                                                               \
-    "\"routing\":{\"maxRetries\":0,\"cooldownSeconds\":{\"auth\":0,\"quota\":0,"      \
-    "\"rateLimited\":0,\"transient\":0}}"
-
 static oai_emulator *emu;
 static ig_instance *inst;
 static char *dir;
@@ -36,7 +30,7 @@ static void setup(void)
     cr_assert(emu, "emulator did not start");
     setenv("OPENAI_API_KEY", KEY, 1);
     setenv("OPENAI_BASE_URL", oai_emulator_base_url(emu), 1);
-    inst = tc_open(NO_RETRY);
+    inst = tc_open(BC_NO_RETRY);
     dir = tu_make_temp_dir("ig-openai");
 }
 
@@ -233,7 +227,7 @@ Test(openai, wrong_key_is_an_auth_failure_without_key_fragments)
 {
     setenv("OPENAI_API_KEY", "sk-wrong-key-0000000000003456", 1);
     tc_close(inst);
-    inst = tc_open(NO_RETRY);
+    inst = tc_open(BC_NO_RETRY);
     cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
     char *text = cJSON_PrintUnformatted(r);
     /* OpenAI (and the emulator) quote the key masked: "sk-*****3456". */
@@ -268,7 +262,7 @@ Test(openai, cancel_while_the_provider_holds_the_request)
 Test(openai, configured_default_model_only_where_it_fits)
 {
     tc_close(inst);
-    inst = tc_open(NO_RETRY ",\"providers\":{\"openai\":{\"model\":\"gpt-image-1.5\"}}");
+    inst = tc_open(BC_NO_RETRY ",\"providers\":{\"openai\":{\"model\":\"gpt-image-1.5\"}}");
     cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
     expect_ok(r, 1);
     cr_expect_str_eq(bc_str(r, "model"), "gpt-image-1.5");

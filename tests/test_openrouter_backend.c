@@ -21,12 +21,6 @@
 #define KEY "sk-or-test-key-0123456789abcdef"
 #define CHAT "/api/v1/chat/completions"
 
-/* One attempt per call and no cooldowns: these suites check how each
- * failure is classified, not the fallback layer (test_fallback does). */
-#define NO_RETRY                                                               \
-    "\"routing\":{\"maxRetries\":0,\"cooldownSeconds\":{\"auth\":0,\"quota\":0,"      \
-    "\"rateLimited\":0,\"transient\":0}}"
-
 static orr_emulator *emu;
 static ig_instance *inst;
 static char *dir;
@@ -38,7 +32,7 @@ static void setup(void)
     cr_assert(emu, "emulator did not start");
     setenv("OPENROUTER_API_KEY", KEY, 1);
     setenv("OPENROUTER_BASE_URL", orr_emulator_base_url(emu), 1);
-    inst = tc_open(NO_RETRY);
+    inst = tc_open(BC_NO_RETRY);
     dir = tu_make_temp_dir("ig-openrouter");
 }
 
@@ -177,7 +171,7 @@ Test(openrouter, wrong_key)
 {
     setenv("OPENROUTER_API_KEY", "sk-or-wrong-key-5555555", 1);
     tc_close(inst);
-    inst = tc_open(NO_RETRY);
+    inst = tc_open(BC_NO_RETRY);
     bc_expect_failure(inst, call("generate_image", "{\"prompt\":\"a fox\"}"),
                       "sk-or-wrong-key-5555555", "provider_auth_failed", false, 401);
 }

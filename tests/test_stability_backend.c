@@ -21,12 +21,6 @@
 #define KEY "sk-stability-test-key-0123456789"
 #define GENERATE_CORE "/v2beta/stable-image/generate/core"
 
-/* One attempt per call and no cooldowns: these suites check how each
- * failure is classified, not the fallback layer (test_fallback does). */
-#define NO_RETRY                                                               \
-    "\"routing\":{\"maxRetries\":0,\"cooldownSeconds\":{\"auth\":0,\"quota\":0,"      \
-    "\"rateLimited\":0,\"transient\":0}}"
-
 static stab_emulator *emu;
 static ig_instance *inst;
 static char *dir;
@@ -38,7 +32,7 @@ static void setup(void)
     cr_assert(emu, "emulator did not start");
     setenv("STABILITY_API_KEY", KEY, 1);
     setenv("STABILITY_BASE_URL", stab_emulator_base_url(emu), 1);
-    inst = tc_open(NO_RETRY ",\"providers\":{\"stability\":{\"pollIntervalMs\":10}}");
+    inst = tc_open(BC_NO_RETRY ",\"providers\":{\"stability\":{\"pollIntervalMs\":10}}");
     dir = tu_make_temp_dir("ig-stability");
 }
 
@@ -315,7 +309,7 @@ Test(stability, wrong_key_is_an_auth_failure)
 {
     setenv("STABILITY_API_KEY", "sk-wrong-stability-key-77777", 1);
     tc_close(inst);
-    inst = tc_open(NO_RETRY);
+    inst = tc_open(BC_NO_RETRY);
     cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
     bc_expect_failure(inst, r, "sk-wrong-stability-key-77777", "provider_auth_failed", false,
                       401);

@@ -12,6 +12,13 @@
 
 typedef struct cJSON cJSON;
 
+/* imageGeneration fragment for tc_open: one attempt per call and no
+ * cooldowns, for suites that check how each failure is classified rather
+ * than the fallback layer (test_fallback does that). */
+#define BC_NO_RETRY                                                            \
+    "\"routing\":{\"maxRetries\":0,\"cooldownSeconds\":{\"auth\":0,\"quota\":0,"      \
+    "\"rateLimited\":0,\"transient\":0}}"
+
 const cJSON *bc_item(const cJSON *obj, const char *key);
 const char *bc_str(const cJSON *obj, const char *key);
 

@@ -1,5 +1,6 @@
 /* config.c - see config.h. */
 #include "core/config.h"
+#include "core/config_internal.h"
 #include "core/module_dir.h"
 
 #include <cjson/cJSON.h>
@@ -12,14 +13,13 @@
 #include "core/json_text.h"
 #include "image/image_store.h"
 
-/* Reads an optional integer setting that the schema already range-checked. */
-static double number_or(const cJSON *obj, const char *key, double fallback)
+double ig_config_number_or(const cJSON *obj, const char *key, double fallback)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
     return cJSON_IsNumber(item) ? item->valuedouble : fallback;
 }
 
-static char *string_dup_or_null(const cJSON *obj, const char *key)
+char *ig_config_strdup_or_null(const cJSON *obj, const char *key)
 {
     const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
     return s ? strdup(s) : NULL;
@@ -37,12 +37,12 @@ static void read_providers(const cJSON *providers, ig_config *out)
         int id = ig_provider_find(entry->string);
         if (id < 0)
             continue; /* the schema's propertyNames already refused it */
-        out->providers[id].api_key = string_dup_or_null(entry, "apiKey");
-        out->providers[id].base_url = string_dup_or_null(entry, "baseUrl");
-        out->providers[id].model = string_dup_or_null(entry, "model");
-        out->providers[id].timeout_ms = (long)number_or(entry, "timeoutMs",
+        out->providers[id].api_key = ig_config_strdup_or_null(entry, "apiKey");
+        out->providers[id].base_url = ig_config_strdup_or_null(entry, "baseUrl");
+        out->providers[id].model = ig_config_strdup_or_null(entry, "model");
+        out->providers[id].timeout_ms = (long)ig_config_number_or(entry, "timeoutMs",
                                                          IG_DEFAULT_PROVIDER_TIMEOUT_MS);
-        out->providers[id].poll_interval_ms = (long)number_or(entry, "pollIntervalMs",
+        out->providers[id].poll_interval_ms = (long)ig_config_number_or(entry, "pollIntervalMs",
                                                                IG_DEFAULT_POLL_INTERVAL_MS);
     }
 }
@@ -104,15 +104,15 @@ int ig_config_load(const char *json, ig_config *out, ig_error *err)
     const cJSON *section = cJSON_GetObjectItemCaseSensitive(doc, "imageGeneration");
     out->allow_private_urls =
         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(section, "allowPrivateUrls"));
-    out->max_input_bytes = (uint64_t)number_or(section, "maxInputBytes",
+    out->max_input_bytes = (uint64_t)ig_config_number_or(section, "maxInputBytes",
                                                IG_DEFAULT_MAX_INPUT_BYTES);
-    out->max_input_pixels = (uint64_t)number_or(section, "maxInputPixels",
+    out->max_input_pixels = (uint64_t)ig_config_number_or(section, "maxInputPixels",
                                                 IG_DEFAULT_MAX_INPUT_PIXELS);
-    out->fetch_timeout_ms = (long)number_or(section, "fetchTimeoutMs",
+    out->fetch_timeout_ms = (long)ig_config_number_or(section, "fetchTimeoutMs",
                                             IG_DEFAULT_FETCH_TIMEOUT_MS);
-    out->max_concurrent_jobs = (int)number_or(section, "maxConcurrentJobs",
+    out->max_concurrent_jobs = (int)ig_config_number_or(section, "maxConcurrentJobs",
                                               IG_DEFAULT_MAX_CONCURRENT_JOBS);
-    out->max_queued_jobs = (int)number_or(section, "maxQueuedJobs",
+    out->max_queued_jobs = (int)ig_config_number_or(section, "maxQueuedJobs",
                                           IG_DEFAULT_MAX_QUEUED_JOBS);
     read_providers(cJSON_GetObjectItemCaseSensitive(section, "providers"), out);
     if (ig_config_read_routing(section, out, err) != 0)

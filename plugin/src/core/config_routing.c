@@ -1,6 +1,7 @@
 /* config_routing.c - imageGeneration.routing, maxCostUsd and prices (see
  * config.h; the schema already checked types and ranges). */
 #include "core/config.h"
+#include "core/config_internal.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -32,36 +33,27 @@ static const struct {
     {"transient", IG_CLASS_TRANSIENT},
 };
 
-static double number_or(const cJSON *obj, const char *key, double fallback)
-{
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsNumber(item) ? item->valuedouble : fallback;
-}
-
 static void read_routing(const cJSON *r, ig_routing_config *out)
 {
-    out->max_retries = (int)number_or(r, "maxRetries", DEFAULT_MAX_RETRIES);
-    out->backoff_base_ms = number_or(r, "backoffBaseMs", DEFAULT_BACKOFF_BASE_MS);
-    out->backoff_max_ms = number_or(r, "backoffMaxMs", DEFAULT_BACKOFF_MAX_MS);
+    out->max_retries = (int)ig_config_number_or(r, "maxRetries", DEFAULT_MAX_RETRIES);
+    out->backoff_base_ms = ig_config_number_or(r, "backoffBaseMs", DEFAULT_BACKOFF_BASE_MS);
+    out->backoff_max_ms = ig_config_number_or(r, "backoffMaxMs", DEFAULT_BACKOFF_MAX_MS);
     if (out->backoff_max_ms < out->backoff_base_ms)
         out->backoff_max_ms = out->backoff_base_ms;
-    out->max_retry_after_s = number_or(r, "maxRetryAfterSeconds", DEFAULT_MAX_RETRY_AFTER_S);
+    out->max_retry_after_s =
+        ig_config_number_or(r, "maxRetryAfterSeconds", DEFAULT_MAX_RETRY_AFTER_S);
     memcpy(out->cooldown_s, default_cooldown_s, sizeof out->cooldown_s);
     const cJSON *cooldowns = cJSON_GetObjectItemCaseSensitive(r, "cooldownSeconds");
-    for (size_t i = 0; i < sizeof cooldown_keys / sizeof *cooldown_keys; i++)
-        out->cooldown_s[cooldown_keys[i].cls] =
-            number_or(cooldowns, cooldown_keys[i].key, default_cooldown_s[cooldown_keys[i].cls]);
+    for (size_t i = 0; i < sizeof cooldown_keys / sizeof *cooldown_keys; i++) {
+        ig_error_class cls = cooldown_keys[i].cls;
+        out->cooldown_s[cls] =
+            ig_config_number_or(cooldowns, cooldown_keys[i].key, default_cooldown_s[cls]);
+    }
     out->fallback_on_moderation =
         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "fallbackOnModeration"));
     const cJSON *seed = cJSON_GetObjectItemCaseSensitive(r, "drawSeed");
     out->has_draw_seed = cJSON_IsNumber(seed);
     out->draw_seed = out->has_draw_seed ? (uint64_t)seed->valuedouble : 0;
-}
-
-static char *dup_or_null(const cJSON *obj, const char *key)
-{
-    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
-    return s ? strdup(s) : NULL;
 }
 
 static int read_prices(const cJSON *rows, ig_config *out, ig_error *err)
@@ -76,11 +68,11 @@ static int read_prices(const cJSON *rows, ig_config *out, ig_error *err)
     cJSON_ArrayForEach(row, rows)
     {
         ig_price *p = &out->prices[out->n_prices++];
-        p->provider = dup_or_null(row, "provider");
-        p->model = dup_or_null(row, "model");
-        p->quality = dup_or_null(row, "quality");
-        p->size = dup_or_null(row, "size");
-        p->usd_per_image = number_or(row, "usdPerImage", 0);
+        p->provider = ig_config_strdup_or_null(row, "provider");
+        p->model = ig_config_strdup_or_null(row, "model");
+        p->quality = ig_config_strdup_or_null(row, "quality");
+        p->size = ig_config_strdup_or_null(row, "size");
+        p->usd_per_image = ig_config_number_or(row, "usdPerImage", 0);
         if (!p->provider || !p->model)
             return ig_fail(err, IG_ERR_INTERNAL, NULL, "out of memory");
     }
@@ -90,7 +82,7 @@ static int read_prices(const cJSON *rows, ig_config *out, ig_error *err)
 int ig_config_read_routing(const cJSON *section, ig_config *out, ig_error *err)
 {
     read_routing(cJSON_GetObjectItemCaseSensitive(section, "routing"), &out->routing);
-    out->max_cost_usd = number_or(section, "maxCostUsd", -1);
+    out->max_cost_usd = ig_config_number_or(section, "maxCostUsd", -1);
     return read_prices(cJSON_GetObjectItemCaseSensitive(section, "prices"), out, err);
 }
 
