@@ -91,6 +91,12 @@ Test(config, provider_timing_defaults_and_overrides)
     cr_expect_eq(c.providers[IG_PROVIDER_STABILITY].timeout_ms, IG_DEFAULT_PROVIDER_TIMEOUT_MS);
     cr_expect_eq(c.providers[IG_PROVIDER_STABILITY].poll_interval_ms,
                  IG_DEFAULT_POLL_INTERVAL_MS);
+    cr_expect_eq(c.providers[IG_PROVIDER_BFL].size_multiple, 0);
+    cr_expect_eq(c.providers[IG_PROVIDER_SD_LOCAL].size_multiple, IG_DEFAULT_SD_SIZE_MULTIPLE);
+    ig_config_free(&c);
+    c = load_ok("{\"imageGeneration\":{\"providers\":{\"stable-diffusion-local\":"
+                "{\"sizeMultiple\":8}}}}");
+    cr_expect_eq(c.providers[IG_PROVIDER_SD_LOCAL].size_multiple, 8);
     ig_config_free(&c);
 }
 
@@ -115,6 +121,8 @@ Test(config, errors_name_the_key)
                       "imageGeneration.providers.openai.baseUrl", "ftp://x");
     expect_load_error("{\"imageGeneration\":{\"providers\":{\"bfl\":{\"pollIntervalMs\":5}}}}",
                       "imageGeneration.providers.bfl.pollIntervalMs", "10");
+    expect_load_error("{\"imageGeneration\":{\"providers\":{\"bfl\":{\"sizeMultiple\":12}}}}",
+                      "imageGeneration.providers.bfl.sizeMultiple", "8");
     expect_load_error("{\"imageGeneration\":{\"providers\":{\"bfl\":{\"timeoutMs\":\"soon\"}}}}",
                       "imageGeneration.providers.bfl.timeoutMs", "integer");
     expect_load_error("{\"providerPreferences\":{\"image\":{\"weights\":{\"openai\":-2}}}}",

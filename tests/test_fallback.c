@@ -396,6 +396,26 @@ Test(fallback, providers_that_keep_the_reference_image_go_first)
     tc_close(inst);
 }
 
+/* sizeMultiple: free sizes become multiples of it and of the model's step. */
+Test(fallback, size_multiple_snaps_free_sizes)
+{
+    fleet_reset();
+    const char *args = "{" FOX ",\"size\":\"1000x1000\",\"provider\":\"bfl\"}";
+    ig_instance *inst = fleet_open(FAST "}", NULL);
+    cJSON *r = tc_call(inst, "generate_image", args);
+    bc_expect_ok(r, "bfl", 1); /* flux-pro-1.1 sizes go in steps of 32 */
+    cr_expect_str_eq(str(cJSON_GetObjectItem(r, "applied"), "size"), "992x992");
+    cJSON_Delete(r);
+    tc_close(inst);
+    inst = fleet_open(FAST "},\"providers\":{\"bfl\":{\"sizeMultiple\":48,"
+                      "\"pollIntervalMs\":10}}", NULL);
+    r = tc_call(inst, "generate_image", args); /* lcm(32, 48) = 96 */
+    bc_expect_ok(r, "bfl", 1);
+    cr_expect_str_eq(str(cJSON_GetObjectItem(r, "applied"), "size"), "960x960");
+    cJSON_Delete(r);
+    tc_close(inst);
+}
+
 Test(fallback, error_classes)
 {
     ig_error e = {.code = IG_ERR_PROVIDER_INVALID_REQUEST, .http_status = 404};

@@ -49,6 +49,21 @@ static void choose_model(const ig_config *config, const ig_backend *backend,
                     ig_provider(backend->provider)->name, fallback);
 }
 
+static int gcd(int a, int b)
+{
+    return b ? gcd(b, a % b) : a;
+}
+
+/* imageGeneration.providers.<id>.sizeMultiple: free sizes become multiples
+ * of both it and the model's step (their least common multiple), so the
+ * API's own rule still holds. */
+static void snap_sizes(ig_model_caps *caps, int multiple)
+{
+    if (multiple <= 0 || caps->size_step <= 0)
+        return;
+    caps->size_step = caps->size_step / gcd(caps->size_step, multiple) * multiple;
+}
+
 static void skip(ig_route_plan *plan, const ig_candidate *c, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -82,6 +97,7 @@ static int prepare(const ig_config *config, const ig_request *req, ig_provider_i
     c->backend = ig_backend_for(id);
     c->warnings = cJSON_CreateArray();
     choose_model(config, c->backend, req, &c->caps, c->warnings);
+    snap_sizes(&c->caps, config->providers[id].size_multiple);
     if (ig_negotiate(&c->caps, req, &c->applied, c->warnings, err) != 0)
         return -1;
     c->applied.caps = &c->caps;

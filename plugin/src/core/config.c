@@ -31,6 +31,7 @@ static void read_providers(const cJSON *providers, ig_config *out)
         out->providers[id].timeout_ms = IG_DEFAULT_PROVIDER_TIMEOUT_MS;
         out->providers[id].poll_interval_ms = IG_DEFAULT_POLL_INTERVAL_MS;
     }
+    out->providers[IG_PROVIDER_SD_LOCAL].size_multiple = IG_DEFAULT_SD_SIZE_MULTIPLE;
     const cJSON *entry;
     cJSON_ArrayForEach(entry, providers)
     {
@@ -44,6 +45,8 @@ static void read_providers(const cJSON *providers, ig_config *out)
                                                          IG_DEFAULT_PROVIDER_TIMEOUT_MS);
         out->providers[id].poll_interval_ms = (long)ig_config_number_or(entry, "pollIntervalMs",
                                                                IG_DEFAULT_POLL_INTERVAL_MS);
+        out->providers[id].size_multiple = (int)ig_config_number_or(
+            entry, "sizeMultiple", out->providers[id].size_multiple);
     }
 }
 

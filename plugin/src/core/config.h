@@ -27,6 +27,9 @@ typedef struct cJSON cJSON;
 #define IG_DEFAULT_MAX_QUEUED_JOBS 256
 #define IG_DEFAULT_PROVIDER_TIMEOUT_MS 300000 /* image models are slow */
 #define IG_DEFAULT_POLL_INTERVAL_MS 1000
+/* Local Stable Diffusion takes multiples of 8 (the latent grid); 64 is what
+ * SD models are trained on, so it is the default there. */
+#define IG_DEFAULT_SD_SIZE_MULTIPLE 64
 
 typedef struct ig_provider_config {
     char *api_key;  /* owned, NULL when not in config (env is read later) */
@@ -34,6 +37,8 @@ typedef struct ig_provider_config {
     char *model;    /* owned or NULL */
     long timeout_ms;       /* one provider call, async waiting included */
     long poll_interval_ms; /* between status requests of an async job */
+    int size_multiple;     /* free sizes snap to multiples of this as well as
+                            * the model's own step; 0 = the model's step */
 } ig_provider_config;
 
 /* imageGeneration.routing: how the fallback layer retries and cools down. */
