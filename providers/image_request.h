@@ -15,6 +15,7 @@
 
 #include "image/image_input.h"
 #include "providers/catalog.h"
+#include "providers/fallback/priority.h"
 #include "providers/preferences.h"
 
 typedef struct cJSON cJSON;
@@ -88,6 +89,7 @@ typedef struct ig_request {
     const char *model;           /* NULL = provider default */
     ig_prefs prefs;              /* config merged with the request's own */
     double max_cost_usd;         /* budget cap of the call; < 0 = none */
+    ig_priority priority;        /* what routing orders providers by */
     const cJSON *provider_options; /* borrowed object keyed by provider, or NULL */
 
     const char *image_refs[IG_ROLE_COUNT]; /* references as given (borrowed) */

@@ -30,6 +30,8 @@ typedef struct ig_model_caps {
     bool negative_prompt;
     bool seed;
     bool transparent_background;
+    bool text_rendering;         /* renders legible text asked for in the prompt */
+    bool cfg_steps;              /* takes guidance (cfg) and step counts */
     int max_n;                   /* images per request */
     int max_prompt_chars;        /* 0 = no prompt accepted */
     /* Sizes: either a fixed list ("1024x1024", ..., NULL) or free sizes

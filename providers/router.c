@@ -99,6 +99,8 @@ int ig_route_available(const ig_config *config, const ig_request *req, ig_error 
 {
     if (req->pinned_provider >= 0)
         return 0; /* ig_route_preflight checked it */
+    if (req->priority == IG_PRIORITY_PRIVACY)
+        return 0; /* the plan says which private provider is missing */
     char configured[256] = "";
     for (int id = 0; id < IG_PROVIDER_COUNT; id++) {
         if (!ig_provider_offers(id, req->op) || req->prefs.blocked[id] ||

@@ -11,9 +11,11 @@ static const char *const ratios[] = {"21:9", "16:9", "3:2", "4:3", "5:4", "1:1",
 #define PROMPT_MAX 50000
 #define GEN IG_OP_BIT(IG_OP_GENERATE)
 
-/* flux-pro-1.1 and flux-dev: free sizes 256..1440 in steps of 32. */
-#define FREE_SIZE(name)                                                        \
+/* flux-pro-1.1 and flux-dev: free sizes 256..1440 in steps of 32; the pro
+ * models are sold for typography, dev takes steps and guidance. */
+#define FREE_SIZE(name, text, cfg)                                             \
     {.model = name, .operations = GEN, .reference_image = true, .seed = true,  \
+     .text_rendering = text, .cfg_steps = cfg,                                 \
      .max_n = 1, .max_prompt_chars = PROMPT_MAX, .min_side = 256, .max_side = 1440, \
      .size_step = 32, .output_formats = ALL_FORMATS}
 
@@ -22,22 +24,24 @@ static const char *const ratios[] = {"21:9", "16:9", "3:2", "4:3", "5:4", "1:1",
     {.model = name,                                                            \
      .operations = GEN | IG_OP_BIT(IG_OP_EDIT) | IG_OP_BIT(IG_OP_TRANSFER_STYLE), \
      .edit_modes = IG_MODE_BIT(IG_EDIT_IMG2IMG), .reference_image = true, .seed = true, \
-     .max_n = 1, .max_prompt_chars = PROMPT_MAX, .aspect_ratios = ratios,      \
+     .text_rendering = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX, .aspect_ratios = ratios,      \
      .output_formats = ALL_FORMATS}
 
 const ig_model_caps ig_bfl_models[] = {
-    FREE_SIZE("flux-pro-1.1"),
+    FREE_SIZE("flux-pro-1.1", true, false),
     {.model = "flux-pro-1.1-ultra", .operations = GEN, .reference_image = true,
-     .seed = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX, .aspect_ratios = ratios,
+     .seed = true, .text_rendering = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX, .aspect_ratios = ratios,
      .output_formats = ALL_FORMATS},
-    FREE_SIZE("flux-dev"),
+    FREE_SIZE("flux-dev", false, true),
     KONTEXT("flux-kontext-pro"),
     KONTEXT("flux-kontext-max"),
     {.model = "flux-pro-1.0-fill", .operations = IG_OP_BIT(IG_OP_EDIT),
-     .edit_modes = IG_MODE_BIT(IG_EDIT_INPAINT), .mask = true, .seed = true, .max_n = 1,
+     .edit_modes = IG_MODE_BIT(IG_EDIT_INPAINT), .mask = true, .seed = true,
+     .cfg_steps = true, .max_n = 1,
      .max_prompt_chars = PROMPT_MAX, .input_sets_size = true, .output_formats = ALL_FORMATS},
     {.model = "flux-pro-1.0-expand", .operations = IG_OP_BIT(IG_OP_EDIT),
-     .edit_modes = IG_MODE_BIT(IG_EDIT_OUTPAINT), .seed = true, .max_n = 1,
+     .edit_modes = IG_MODE_BIT(IG_EDIT_OUTPAINT), .seed = true, .cfg_steps = true,
+     .max_n = 1,
      .max_prompt_chars = PROMPT_MAX, .input_sets_size = true, .output_formats = ALL_FORMATS},
     {0},
 };

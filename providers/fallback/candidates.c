@@ -2,12 +2,14 @@
 #include "providers/fallback/candidates.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/result.h"
 #include "providers/backends.h"
+#include "providers/fallback/privacy.h"
 #include "providers/router.h"
 
 /* True when the model can do the request's operation (and edit mode). */
@@ -138,17 +140,15 @@ static bool draw_primary(const ig_prefs *prefs, ig_routing_state *state, ig_rout
 }
 
 /* The order to consider providers in: pinned alone, else preferred then
- * the default order. Returns the count; rule says what decided the front. */
-static int base_order(const ig_request *req, int *order, const char **rule)
+ * the default order. Returns the count. */
+static int base_order(const ig_request *req, int *order)
 {
     int n = 0;
     bool seen[IG_PROVIDER_COUNT] = {false};
     if (req->pinned_provider >= 0) {
         order[n++] = req->pinned_provider;
-        *rule = "pinned";
         return n;
     }
-    *rule = req->prefs.n_preferred ? "preferred" : "default order";
     for (int i = 0; i < req->prefs.n_preferred; i++)
         if (!seen[req->prefs.preferred[i]]) {
             seen[req->prefs.preferred[i]] = true;
@@ -176,6 +176,37 @@ static bool usable(const ig_config *config, const ig_request *req, ig_provider_i
            ig_provider_configured(config, id);
 }
 
+static bool is_preferred(const ig_request *req, ig_provider_id id)
+{
+    for (int i = 0; i < req->prefs.n_preferred; i++)
+        if (req->prefs.preferred[i] == (int)id)
+            return true;
+    return false;
+}
+
+/* Ranks the candidates after the preferred ones by the call's priority. */
+static void apply_priority(const ig_config *config, ig_routing_state *state,
+                           const ig_request *req, ig_route_plan *plan)
+{
+    int first = 0;
+    while (first < plan->count && is_preferred(req, plan->list[first]->provider))
+        first++;
+    ig_priority_order(config, state, req->priority, req->op, plan->list + first,
+                      plan->count - first);
+}
+
+/* What put list[0] first (after the weights' draw, if any). */
+static const char *rule_of(const ig_request *req, const ig_route_plan *plan, bool drew)
+{
+    if (req->pinned_provider >= 0)
+        return "pinned";
+    if (drew)
+        return "weights";
+    if (is_preferred(req, plan->list[0]->provider))
+        return "preferred";
+    return req->priority != IG_PRIORITY_NONE ? "priority" : "default order";
+}
+
 /* Candidates that keep every requested feature come first, then those that
  * drop one, and so on; the order within each group is kept. */
 static void sort_by_drops(ig_route_plan *plan)
@@ -197,6 +228,19 @@ static int explain_empty(const ig_request *req, int over_budget,
                          double cheapest, int cooling, double soonest_ms,
                          const ig_error *first_refusal, ig_error *err)
 {
+    if (req->priority == IG_PRIORITY_PRIVACY && !over_budget && !cooling &&
+        first_refusal->code == IG_OK) {
+        ig_fail(err, IG_ERR_NO_PRIVATE_PROVIDER, "priority",
+                "priority privacy: no private provider can %s images (see routing.skipped)",
+                ig_operation_name(req->op));
+        ig_error_hint(err, "%s, or drop priority privacy to let a hosted provider do it "
+                           "(the data would then leave this machine). Nothing was sent.",
+                      req->op == IG_OP_UPSCALE
+                          ? "Unblock \"local\" or set STABLE_DIFFUSION_LOCAL_BASE_URL"
+                          : "Set STABLE_DIFFUSION_LOCAL_BASE_URL to a Stable Diffusion "
+                            "server on this machine (or in imageGeneration.privateNetworks)");
+        return -1;
+    }
     if (over_budget) {
         ig_fail(err, IG_ERR_BUDGET_EXCEEDED, "maxCostUsd",
                 "no provider can do this within maxCostUsd $%.4g (%d over budget or "
@@ -242,7 +286,9 @@ int ig_route_plan_build(const ig_config *config, ig_routing_state *state,
     memset(plan, 0, sizeof *plan);
     plan->skipped = cJSON_CreateArray();
     int order[2 * IG_PROVIDER_COUNT];
-    int n = base_order(req, order, &plan->rule);
+    int n = base_order(req, order);
+    plan->priority = req->priority;
+    const ig_priority_rule *priority = ig_priority_rule_of(req->priority);
     int over_budget = 0, cooling = 0;
     double cheapest = 0, soonest_ms = 0, now = ig_backend_now_ms();
     ig_error first_refusal;
@@ -254,6 +300,12 @@ int ig_route_plan_build(const ig_config *config, ig_routing_state *state,
         if (!usable(config, req, id))
             continue;
         ig_candidate *c = &plan->slots[id];
+        char leak[300];
+        if (priority->private_only && !ig_provider_is_private(config, id, leak, sizeof leak)) {
+            c->provider = id;
+            skip(plan, c, "priority privacy: it %s", leak);
+            continue;
+        }
         /* A model named without a provider goes to the providers that list
          * it (an unknown name goes to the first provider, as given). */
         if (req->model && req->pinned_provider < 0 &&
@@ -296,9 +348,11 @@ int ig_route_plan_build(const ig_config *config, ig_routing_state *state,
     if (plan->count == 0)
         return explain_empty(req, over_budget, cheapest, cooling, soonest_ms,
                              &first_refusal, err);
+    if (req->pinned_provider < 0 && req->priority != IG_PRIORITY_NONE)
+        apply_priority(config, state, req, plan);
     sort_by_drops(plan);
-    if (req->pinned_provider < 0 && draw_primary(&req->prefs, state, plan))
-        plan->rule = "weights";
+    bool drew = req->pinned_provider < 0 && draw_primary(&req->prefs, state, plan);
+    plan->rule = rule_of(req, plan, drew);
     return 0;
 }
 
@@ -310,13 +364,42 @@ void ig_route_plan_free(ig_route_plan *plan)
     memset(plan, 0, sizeof *plan);
 }
 
+/* What each candidate was ranked by, in the order they will be tried. */
+static cJSON *ranking_json(const ig_route_plan *plan, ig_rank_by by)
+{
+    cJSON *ranking = cJSON_CreateArray();
+    for (int i = 0; i < plan->count; i++) {
+        const ig_candidate *c = plan->list[i];
+        cJSON *entry = cJSON_CreateObject();
+        cJSON_AddStringToObject(entry, "provider", ig_provider(c->provider)->name);
+        if (by == IG_RANK_BY_CAPABILITIES) {
+            cJSON_AddNumberToObject(entry, "points", c->rank_value);
+        } else if (by == IG_RANK_BY_LATENCY) {
+            cJSON_AddNumberToObject(entry, "estimatedSeconds",
+                                    round(c->rank_value * 1000) / 1000);
+            cJSON_AddBoolToObject(entry, "observed", c->rank_observed);
+        } else if (c->cost.known) {
+            cJSON_AddNumberToObject(entry, "estimatedUsd", c->cost.usd);
+        } else {
+            cJSON_AddNullToObject(entry, "estimatedUsd");
+        }
+        cJSON_AddItemToArray(ranking, entry);
+    }
+    return ranking;
+}
+
 cJSON *ig_route_plan_to_json(const ig_route_plan *plan)
 {
     cJSON *r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "rule", plan->rule ? plan->rule : "none");
+    const ig_priority_rule *priority = ig_priority_rule_of(plan->priority);
+    if (plan->priority != IG_PRIORITY_NONE)
+        cJSON_AddStringToObject(r, "priority", priority->name);
     cJSON *order = cJSON_AddArrayToObject(r, "order");
     for (int i = 0; i < plan->count; i++)
         cJSON_AddItemToArray(order, cJSON_CreateString(ig_provider(plan->list[i]->provider)->name));
+    if (plan->priority != IG_PRIORITY_NONE && priority->rank_by != IG_RANK_BY_LIST)
+        cJSON_AddItemToObject(r, "ranking", ranking_json(plan, priority->rank_by));
     cJSON_AddItemToObject(r, "skipped", cJSON_Duplicate(plan->skipped, true));
     return r;
 }

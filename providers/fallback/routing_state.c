@@ -14,6 +14,7 @@ typedef struct cooldown {
 struct ig_routing_state {
     pthread_mutex_t lock;
     cooldown cooldowns[IG_PROVIDER_COUNT];
+    double latency_s[IG_PROVIDER_COUNT][IG_OP_COUNT]; /* 0 = none observed */
     uint64_t rng; /* splitmix64 state */
 };
 
@@ -54,6 +55,29 @@ void ig_cooldown_start(ig_routing_state *s, ig_provider_id provider, double unti
     pthread_mutex_lock(&s->lock);
     if (until_ms > s->cooldowns[provider].until_ms)
         s->cooldowns[provider] = (cooldown){until_ms, why};
+    pthread_mutex_unlock(&s->lock);
+}
+
+double ig_latency_estimate_s(ig_routing_state *s, ig_provider_id provider,
+                             ig_operation op, double seed_s, bool *observed)
+{
+    pthread_mutex_lock(&s->lock);
+    double latency = s->latency_s[provider][op];
+    pthread_mutex_unlock(&s->lock);
+    if (observed)
+        *observed = latency > 0;
+    return latency > 0 ? latency : seed_s;
+}
+
+void ig_latency_observe(ig_routing_state *s, ig_provider_id provider, ig_operation op,
+                        double seconds, double seed_s)
+{
+    pthread_mutex_lock(&s->lock);
+    double *latency = &s->latency_s[provider][op];
+    double before = *latency > 0 ? *latency : seed_s;
+    *latency = before + IG_LATENCY_WEIGHT * (seconds - before);
+    if (*latency <= 0)
+        *latency = 1e-6; /* stays "observed" */
     pthread_mutex_unlock(&s->lock);
 }
 

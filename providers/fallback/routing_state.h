@@ -1,7 +1,7 @@
 /*
  * routing_state.h - what the fallback layer remembers between calls of one
- * instance: each provider's cooldown and the random draws for weights and
- * backoff jitter.
+ * instance: each provider's cooldown, how long its calls take, and the
+ * random draws for weights and backoff jitter.
  *
  * One per instance, shared by every thread running calls on it; every
  * function locks an internal mutex, so any thread may call any of them.
@@ -32,6 +32,22 @@ double ig_cooldown_left_ms(ig_routing_state *state, ig_provider_id provider, dou
  * kept). */
 void ig_cooldown_start(ig_routing_state *state, ig_provider_id provider, double until_ms,
                        ig_error_class why);
+
+/* How much the newest call moves the latency average. */
+#define IG_LATENCY_WEIGHT 0.3
+
+/*
+ * Seconds provider's calls of op took lately: a moving average that starts
+ * at seed_s (the documented typical figure) and moves IG_LATENCY_WEIGHT of
+ * the way to each observed call. *observed (may be NULL) says whether any
+ * call was observed.
+ */
+double ig_latency_estimate_s(ig_routing_state *state, ig_provider_id provider,
+                             ig_operation op, double seed_s, bool *observed);
+
+/* Records the seconds one successful call took. */
+void ig_latency_observe(ig_routing_state *state, ig_provider_id provider, ig_operation op,
+                        double seconds, double seed_s);
 
 /* A uniform draw in [0, 1). */
 double ig_routing_draw(ig_routing_state *state);

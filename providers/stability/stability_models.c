@@ -19,25 +19,26 @@ static const char *const presets[] = {
 #define GEN IG_OP_BIT(IG_OP_GENERATE)
 #define EDIT IG_OP_BIT(IG_OP_EDIT)
 
-/* sd3.5 models share the /generate/sd3 endpoint (png or jpeg only). */
-#define SD3(name)                                                              \
+/* sd3.5 models share the /generate/sd3 endpoint (png or jpeg only), which
+ * takes cfg_scale; large is the one sold for typography. */
+#define SD3(name, text)                                                        \
     {.model = name, .operations = GEN | EDIT, .edit_modes = IG_MODE_BIT(IG_EDIT_IMG2IMG), \
-     .negative_prompt = true, .seed = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX, \
+     .negative_prompt = true, .seed = true, .text_rendering = text, .cfg_steps = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX, \
      .aspect_ratios = ratios, .input_sets_size = true,                          \
      .output_formats = IG_FMT_PNG | IG_FMT_JPEG}
 
 const ig_model_caps ig_stability_models[] = {
     {.model = "ultra", .operations = GEN | EDIT, .edit_modes = IG_MODE_BIT(IG_EDIT_IMG2IMG),
-     .negative_prompt = true, .seed = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX,
+     .negative_prompt = true, .seed = true, .text_rendering = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX,
      .aspect_ratios = ratios, .styles = presets, .input_sets_size = true,
      .output_formats = ALL_FORMATS},
     {.model = "core", .operations = GEN, .negative_prompt = true, .seed = true, .max_n = 1,
      .max_prompt_chars = PROMPT_MAX, .aspect_ratios = ratios, .styles = presets,
      .output_formats = ALL_FORMATS},
-    SD3("sd3.5-large"),
-    SD3("sd3.5-large-turbo"),
-    SD3("sd3.5-medium"),
-    SD3("sd3.5-flash"),
+    SD3("sd3.5-large", true),
+    SD3("sd3.5-large-turbo", false),
+    SD3("sd3.5-medium", false),
+    SD3("sd3.5-flash", false),
     {.model = "inpaint", .operations = EDIT, .edit_modes = IG_MODE_BIT(IG_EDIT_INPAINT),
      .mask = true, .negative_prompt = true, .seed = true, .max_n = 1,
      .max_prompt_chars = PROMPT_MAX, .styles = presets, .input_sets_size = true,

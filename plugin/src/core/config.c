@@ -47,6 +47,7 @@ static void read_providers(const cJSON *providers, ig_config *out)
                                                                IG_DEFAULT_POLL_INTERVAL_MS);
         out->providers[id].size_multiple = (int)ig_config_number_or(
             entry, "sizeMultiple", out->providers[id].size_multiple);
+        out->providers[id].typical_seconds = ig_config_number_or(entry, "typicalSeconds", 0);
     }
 }
 

@@ -16,6 +16,7 @@
 #include "providers/catalog.h"
 #include "providers/fallback/error_class.h"
 #include "providers/fallback/pricing.h"
+#include "providers/fallback/priority.h"
 #include "providers/preferences.h"
 
 typedef struct cJSON cJSON;
@@ -39,6 +40,7 @@ typedef struct ig_provider_config {
     long poll_interval_ms; /* between status requests of an async job */
     int size_multiple;     /* free sizes snap to multiples of this as well as
                             * the model's own step; 0 = the model's step */
+    double typical_seconds; /* seeds the speed ranking; 0 = the built-in figure */
 } ig_provider_config;
 
 /* imageGeneration.routing: how the fallback layer retries and cools down. */
@@ -68,6 +70,9 @@ typedef struct ig_config {
     double max_cost_usd;      /* imageGeneration.maxCostUsd; < 0 = no cap */
     ig_price *prices;         /* imageGeneration.prices (owned, strings too) */
     int n_prices;
+    ig_priority priority;     /* imageGeneration.priority; NONE = default order */
+    char **private_networks;  /* imageGeneration.privateNetworks (owned, checked) */
+    int n_private_networks;
 } ig_config;
 
 /*
@@ -80,9 +85,10 @@ int ig_config_load(const char *json, ig_config *out, ig_error *err);
 void ig_config_free(ig_config *config);
 
 /*
- * Reads imageGeneration's routing, maxCostUsd and prices (section borrowed,
- * schema-checked, may be NULL) into out, defaults for what is absent.
- * Returns 0, or -1 with err when out of memory. config_routing.c.
+ * Reads imageGeneration's routing, maxCostUsd, prices, priority and
+ * privateNetworks (section borrowed, schema-checked, may be NULL) into out,
+ * defaults for what is absent. Returns 0, or -1 with err (a privateNetworks
+ * entry outside the private ranges, out of memory). config_routing.c.
  */
 int ig_config_read_routing(const cJSON *section, ig_config *out, ig_error *err);
 void ig_config_free_routing(ig_config *config);

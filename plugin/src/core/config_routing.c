@@ -1,9 +1,12 @@
-/* config_routing.c - imageGeneration.routing, maxCostUsd and prices (see
- * config.h; the schema already checked types and ranges). */
+/* config_routing.c - imageGeneration.routing, maxCostUsd, prices, priority
+ * and privateNetworks (see config.h; the schema already checked types and
+ * ranges). */
 #include "core/config.h"
 #include "core/config_internal.h"
+#include "providers/fallback/privacy.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,10 +82,42 @@ static int read_prices(const cJSON *rows, ig_config *out, ig_error *err)
     return 0;
 }
 
+static int read_private_networks(const cJSON *list, ig_config *out, ig_error *err)
+{
+    int n = cJSON_GetArraySize(list);
+    if (n == 0)
+        return 0;
+    out->private_networks = calloc((size_t)n, sizeof *out->private_networks);
+    if (!out->private_networks)
+        return ig_fail(err, IG_ERR_INTERNAL, NULL, "out of memory");
+    const cJSON *entry;
+    cJSON_ArrayForEach(entry, list)
+    {
+        char why[200], field[64];
+        snprintf(field, sizeof field, "imageGeneration.privateNetworks[%d]",
+                 out->n_private_networks);
+        if (ig_private_network_check(entry->valuestring, why, sizeof why) != 0) {
+            ig_fail(err, IG_ERR_INVALID_ARGUMENT, field, "%s", why);
+            ig_error_hint(err, "List only addresses of machines on your own network, such "
+                               "as 192.168.1.20 or 10.0.0.0/8.");
+            return -1;
+        }
+        if (!(out->private_networks[out->n_private_networks++] = strdup(entry->valuestring)))
+            return ig_fail(err, IG_ERR_INTERNAL, NULL, "out of memory");
+    }
+    return 0;
+}
+
 int ig_config_read_routing(const cJSON *section, ig_config *out, ig_error *err)
 {
     read_routing(cJSON_GetObjectItemCaseSensitive(section, "routing"), &out->routing);
     out->max_cost_usd = ig_config_number_or(section, "maxCostUsd", -1);
+    int priority = ig_priority_find(
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(section, "priority")));
+    out->priority = priority > 0 ? (ig_priority)priority : IG_PRIORITY_NONE;
+    if (read_private_networks(cJSON_GetObjectItemCaseSensitive(section, "privateNetworks"),
+                              out, err) != 0)
+        return -1;
     return read_prices(cJSON_GetObjectItemCaseSensitive(section, "prices"), out, err);
 }
 
@@ -97,4 +132,9 @@ void ig_config_free_routing(ig_config *config)
     free(config->prices);
     config->prices = NULL;
     config->n_prices = 0;
+    for (int i = 0; i < config->n_private_networks; i++)
+        free(config->private_networks[i]);
+    free(config->private_networks);
+    config->private_networks = NULL;
+    config->n_private_networks = 0;
 }

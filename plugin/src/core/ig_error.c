@@ -32,6 +32,7 @@ static const char *const code_names[IG_ERR__COUNT] = {
     [IG_ERR_PROVIDER_INVALID_REQUEST] = "provider_invalid_request",
     [IG_ERR_PROVIDER_ERROR] = "provider_error",
     [IG_ERR_BUDGET_EXCEEDED] = "budget_exceeded",
+    [IG_ERR_NO_PRIVATE_PROVIDER] = "no_private_provider",
     [IG_ERR_COOLING_DOWN] = "providers_cooling_down",
     [IG_ERR_ALL_PROVIDERS_FAILED] = "all_providers_failed",
 };

@@ -41,6 +41,7 @@ typedef enum ig_error_code {
     IG_ERR_BUDGET_EXCEEDED,     /* every candidate costs more than maxCostUsd */
     IG_ERR_COOLING_DOWN,        /* every candidate is cooling down after failures */
     IG_ERR_ALL_PROVIDERS_FAILED,/* several providers were tried; each failed */
+    IG_ERR_NO_PRIVATE_PROVIDER, /* priority privacy, and no private provider can */
     IG_ERR__COUNT
 } ig_error_code;
 

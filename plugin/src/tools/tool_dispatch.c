@@ -56,7 +56,13 @@ static int run_candidate(void *ctx, const ig_candidate *c, cJSON *result, ig_err
     ig_result_put(result, "applied", ig_applied_to_json(&c->applied, name));
     ig_result_put(result, "cost", ig_cost_to_json(&c->cost));
     ig_result_put(result, "warnings", cJSON_Duplicate(c->warnings, true));
-    return c->backend->run(&bctx, call->req, &c->applied, result, err);
+    double started = ig_backend_now_ms();
+    int rc = c->backend->run(&bctx, call->req, &c->applied, result, err);
+    if (rc == 0) /* the speed priority learns from every successful call */
+        ig_latency_observe(inst->routing, c->provider, call->req->op,
+                           (ig_backend_now_ms() - started) / 1000.0,
+                           ig_latency_seed_s(&inst->config, c->provider, call->req->op));
+    return rc;
 }
 
 /* ig_fallback_event_fn: fallbacks reach the host as events and log lines. */

@@ -72,7 +72,7 @@ static int check_size_matches_ratio(const ig_request *req, ig_error *err)
     return -1;
 }
 
-/* provider, model, providerPreferences, maxCostUsd, providerOptions. */
+/* provider, model, providerPreferences, maxCostUsd, providerOptions, priority. */
 static int read_routing(const cJSON *args, const ig_config *config,
                         ig_request *req, ig_error *err)
 {
@@ -97,7 +97,7 @@ static int read_routing(const cJSON *args, const ig_config *config,
     req->max_cost_usd = config->max_cost_usd;
     ig_arg_double(args, "maxCostUsd", &req->max_cost_usd);
     req->provider_options = cJSON_GetObjectItemCaseSensitive(args, "providerOptions");
-    return 0;
+    return ig_rules_read_priority(args, config, req, err);
 }
 
 /* Fields every tool reads the same way. */

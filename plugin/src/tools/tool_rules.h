@@ -36,6 +36,16 @@ int ig_rules_build_request(ig_operation op, const char *tool, const cJSON *args,
                            const ig_config *config, ig_request *req,
                            cJSON *result, ig_error *err);
 
+/*
+ * Reads priority (the request's, else the config's) into req. Under privacy
+ * refuses a pinned provider that is not private and every input given as
+ * an http(s) URL, naming the field, before anything is fetched or sent.
+ * Needs req's provider and image references read first. Returns 0, or -1
+ * with err. tool_rules_priority.c.
+ */
+int ig_rules_read_priority(const cJSON *args, const ig_config *config, ig_request *req,
+                           ig_error *err);
+
 /* Applies the rules that need the decoded inputs' sizes; derives margins,
  * targets and scale. Returns 0, or -1 with err. */
 int ig_rules_check_inputs(ig_request *req, ig_error *err);
