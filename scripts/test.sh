@@ -6,6 +6,8 @@
 set -euo pipefail
 . "$(dirname "$0")/setup.sh"
 ig_npm_ci "$IG_ROOT/tests/reference" # TensorFlow.js, for the model's reference outputs
+ig_npm_ci "$IG_ROOT/bindings/node"    # koffi, for the Node pack
+ig_npm_ci "$IG_ROOT/tests/agentos"    # the AgentOS runtime, for the end-to-end test
 
 export CTEST_OUTPUT_ON_FAILURE=1
 jobs=$(nproc)
