@@ -334,6 +334,19 @@ Test(fal, failed_polls_are_asked_again_never_resubmitted)
     cJSON_Delete(r);
 }
 
+Test(fal, queue_urls_on_a_host_that_is_not_fals_never_get_the_key)
+{
+    char other[128];
+    snprintf(other, sizeof other, "http://localhost:%d",
+             emu_server_port(fal_emulator_server(emu)));
+    fal_emulator_set_url_base(emu, other);
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    tc_expect_error(r, "provider_bad_response", "", "not fal's", NULL);
+    bc_expect_failure(inst, r, KEY, "provider_bad_response", false, 0);
+    cr_expect_eq(logged("/fal-ai/flux/requests/", "", NULL, NULL), 0);
+    cr_expect_eq(fal_emulator_requests(emu, NULL), 1, "accepted, so never resubmitted");
+}
+
 Test(fal, wrong_key)
 {
     setenv("FAL_API_KEY", "fal-wrong-key-99999999", 1);

@@ -67,26 +67,27 @@ static void app_id(const char *model, char *out, size_t cap)
     snprintf(out, cap, "%.*s", len, model);
 }
 
-/* Fills whichever URL the submit answer left out the documented way. */
+/* Fills whichever URL the submit answer left out the documented way
+ * (bounded pieces: a URL longer than the buffers is not fal's). */
 static void default_urls(const ig_backend_ctx *ctx, const char *model, fal_job *job)
 {
     char app[256];
     app_id(model, app, sizeof app);
     if (!job->response_url[0])
-        snprintf(job->response_url, sizeof job->response_url, "%s/%s/requests/%s",
+        snprintf(job->response_url, sizeof job->response_url, "%.1400s/%.255s/requests/%.127s",
                  ctx->base_url, app, job->id);
     if (!job->status_url[0])
-        snprintf(job->status_url, sizeof job->status_url, "%s/status", job->response_url);
+        snprintf(job->status_url, sizeof job->status_url, "%.2000s/status", job->response_url);
     if (!job->cancel_url[0])
-        snprintf(job->cancel_url, sizeof job->cancel_url, "%s/cancel", job->response_url);
+        snprintf(job->cancel_url, sizeof job->cancel_url, "%.2000s/cancel", job->response_url);
 }
 
 int fal_submit(const ig_backend_ctx *ctx, const char *model, const char *input,
                double deadline, fal_job *job, ig_error *err)
 {
-    char url[1400];
+    char url[1700];
     memset(job, 0, sizeof *job);
-    snprintf(url, sizeof url, "%s/%s", ctx->base_url, model);
+    snprintf(url, sizeof url, "%.1400s/%.255s", ctx->base_url, model);
     ig_http_response res = {0};
     int rc = keyed_request(ctx, "POST", url, input, deadline, ctx->cancel, &res, err);
     if (rc == 0 && (res.status < 200 || res.status > 299)) {
@@ -137,7 +138,7 @@ int fal_poll(const ig_backend_ctx *ctx, const fal_job *job, double deadline, fal
     char url[2100];
     memset(out, 0, sizeof *out);
     out->queue_position = -1;
-    snprintf(url, sizeof url, "%s%slogs=1", job->status_url,
+    snprintf(url, sizeof url, "%.2047s%slogs=1", job->status_url,
              strchr(job->status_url, '?') ? "&" : "?");
     ig_http_response res = {0};
     int rc = keyed_request(ctx, "GET", url, NULL, deadline, ctx->cancel, &res, err);

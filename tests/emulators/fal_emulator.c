@@ -6,6 +6,7 @@
 #include "emulators/fal_emulator.h"
 
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,17 @@ struct fal_emulator {
     emu_server *server;
     fal_store *store;
     char base_url[64];
+    pthread_mutex_t lock; /* guards url_base */
+    char url_base[128];   /* what answers name; base_url unless set */
 };
+
+/* The base the answers' URLs use (copied under the lock). */
+static void answer_base(fal_emulator *emu, char out[128])
+{
+    pthread_mutex_lock(&emu->lock);
+    memcpy(out, emu->url_base, 128);
+    pthread_mutex_unlock(&emu->lock);
+}
 
 void fal_respond_detail(emu_response *out, int status, const char *text)
 {
@@ -63,8 +74,11 @@ static void submit(fal_emulator *emu, const emu_request *req, const fal_model *m
         respond_422(out, errs);
     else if (moderated)
         respond_policy(out);
-    else
-        fal_store_submit(emu->store, &p, req, emu->base_url, out);
+    else {
+        char base[128];
+        answer_base(emu, base);
+        fal_store_submit(emu->store, &p, req, base, out);
+    }
 }
 
 /* Splits "/<owner>/<app>/requests/<id>[/status|/cancel]"; false otherwise. */
@@ -128,8 +142,10 @@ static void route(fal_emulator *emu, const emu_request *req, bool moderate, emu_
     }
     const char *logs = MHD_lookup_connection_value((struct MHD_Connection *)req->connection,
                                                    MHD_GET_ARGUMENT_KIND, "logs");
-    fal_store_answer(emu->store, emu->base_url, app, id, action, logs && !strcmp(logs, "1"),
-                     moderate, out);
+    char base[128];
+    answer_base(emu, base);
+    fal_store_answer(emu->store, base, app, id, action, logs && !strcmp(logs, "1"), moderate,
+                     out);
 }
 
 static void on_request(void *ctx, const emu_request *req, emu_response *out)
@@ -185,6 +201,7 @@ fal_emulator *fal_emulator_start(int port, const char *api_key)
     char auth[512];
     snprintf(auth, sizeof auth, "Key %s", api_key ? api_key : "fal-emulator-key");
     emu->store = fal_store_new();
+    pthread_mutex_init(&emu->lock, NULL);
     emu_config cfg = {
         .port = port, .auth_header = "Authorization", .auth_value = auth,
         .max_json_body = MAX_BODY, .max_multipart_body = MAX_BODY,
@@ -192,11 +209,13 @@ fal_emulator *fal_emulator_start(int port, const char *api_key)
         .ctx = emu};
     emu->server = emu_server_start(&cfg);
     if (!emu->server) {
+        pthread_mutex_destroy(&emu->lock);
         fal_store_free(emu->store);
         free(emu);
         return NULL;
     }
     snprintf(emu->base_url, sizeof emu->base_url, "%s", emu_server_url(emu->server));
+    snprintf(emu->url_base, sizeof emu->url_base, "%s", emu->base_url);
     return emu;
 }
 
@@ -207,6 +226,7 @@ void fal_emulator_stop(fal_emulator *emu)
         return;
     emu_server_stop(emu->server);
     fal_store_free(emu->store);
+    pthread_mutex_destroy(&emu->lock);
     free(emu);
 }
 
@@ -248,4 +268,11 @@ int fal_emulator_cancellations(fal_emulator *emu)
 cJSON *fal_emulator_last_input(fal_emulator *emu)
 {
     return fal_store_last_input(emu->store);
+}
+
+void fal_emulator_set_url_base(fal_emulator *emu, const char *base)
+{
+    pthread_mutex_lock(&emu->lock);
+    snprintf(emu->url_base, sizeof emu->url_base, "%s", base ? base : emu->base_url);
+    pthread_mutex_unlock(&emu->lock);
 }

@@ -78,6 +78,12 @@ void fal_emulator_flag_next(fal_emulator *emu, int images);
  * X-Fal-Retryable: false. */
 void fal_emulator_fail_next(fal_emulator *emu, int count);
 
+/* Queue answers name their status/response/cancel URLs and file URLs
+ * under base (copied; e.g. "http://localhost:<port>", a host a client must
+ * not trust with the key) instead of the emulator's own base URL; NULL
+ * restores that. Affects every answer from now on. */
+void fal_emulator_set_url_base(fal_emulator *emu, const char *base);
+
 /* The input (JSON body) of the last accepted request, for suites that
  * check what a client sent; the caller deletes it. NULL before any. */
 cJSON *fal_emulator_last_input(fal_emulator *emu);
