@@ -151,7 +151,7 @@ static double reference_weight(const char *mode)
 {
     char fmt[300];
     snprintf(fmt, sizeof fmt, "{\"prompt\":\"the same knight in a forest\","
-                              "\"referenceImageUrl\":\"%%s\",\"consistencyMode\":\"%s\"}", mode);
+             "\"referenceImageUrl\":\"%%s\",\"consistencyMode\":\"%s\"}", mode);
     cJSON *r = call_with_png("generate_image", 512, 512, fmt);
     bc_expect_stored(inst, bc_expect_ok(r, "fal", 1), 0, 1024, 768, "image/jpeg", "fal");
     cr_expect_str_eq(bc_str(r, "model"), "fal-ai/flux-pulid");

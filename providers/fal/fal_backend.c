@@ -24,7 +24,7 @@ typedef struct run_tally {
 /* Polls until COMPLETED. Returns 0, or -1 with err (accepted: it may
  * still run and be charged; a cancelled or timed-out job is cancelled). */
 static int await_completion(const ig_backend_ctx *ctx, fal_job *job, double deadline,
-                            ig_error *err)
+                            double fraction, ig_error *err)
 {
     int failed_polls = 0;
     for (;;) {
@@ -51,7 +51,7 @@ static int await_completion(const ig_backend_ctx *ctx, fal_job *job, double dead
             else
                 snprintf(message, sizeof message, "fal: %s%s%.200s", st.status,
                          st.log[0] ? ": " : "", st.log);
-            ctx->progress(ctx->progress_ctx, 0, message);
+            ctx->progress(ctx->progress_ctx, fraction, message);
         }
         if (deadline <= ig_backend_now_ms()) {
             ig_fail(err, IG_ERR_PROVIDER_TIMEOUT, NULL, "fal: request %s was still %s "
@@ -181,8 +181,8 @@ static int keep_images(const ig_backend_ctx *ctx, const ig_request *req, const c
 
 /* One accepted job from status to stored images. */
 static int finish_job(const ig_backend_ctx *ctx, const ig_request *req, const char *model,
-                      fal_job *job, double deadline, cJSON *result, run_tally *tally,
-                      ig_error *err)
+                      fal_job *job, double deadline, double fraction, cJSON *result,
+                      run_tally *tally, ig_error *err)
 {
     if (!fal_job_trusted(ctx, job)) {
         ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL, "fal returned queue URLs on a host "
@@ -190,7 +190,7 @@ static int finish_job(const ig_backend_ctx *ctx, const ig_request *req, const ch
         err->accepted = true;
         return -1;
     }
-    if (await_completion(ctx, job, deadline, err) != 0)
+    if (await_completion(ctx, job, deadline, fraction, err) != 0)
         return -1;
     cJSON *answer = NULL;
     if (fetch_result(ctx, job, deadline, &answer, err) != 0) {
@@ -219,9 +219,10 @@ static int images_in(const ig_applied *applied, int i)
 static int refused(const run_tally *tally, cJSON *result, ig_error *err)
 {
     if (tally->stored > 0) {
+        bool one = tally->flagged == 1;
         ig_result_warn(result, "images", "fal's safety checker flagged %d image%s (sent as "
-                       "black images); %s not stored", tally->flagged,
-                       tally->flagged == 1 ? "" : "s", tally->flagged == 1 ? "it was" : "they were");
+                       "black images); %s not stored", tally->flagged, one ? "" : "s",
+                       one ? "it was" : "they were");
         return 0;
     }
     ig_fail(err, IG_ERR_PROVIDER_OUTPUT_REFUSED, NULL, "fal's safety checker flagged every "
@@ -255,7 +256,8 @@ static int fal_run(const ig_backend_ctx *ctx, const ig_request *req, const ig_ap
     for (int i = 0; i < submitted; i++) {
         ig_error job_err;
         ig_error_clear(&job_err);
-        finish_job(ctx, req, model, &jobs[i], deadline, result, &tally, &job_err);
+        finish_job(ctx, req, model, &jobs[i], deadline, (double)i / submitted, result, &tally,
+                   &job_err);
         if (job_err.code != IG_OK && first.code == IG_OK)
             first = job_err;
         if (job_err.code == IG_ERR_CANCELED) {

@@ -26,7 +26,8 @@ static void detail_text(const cJSON *detail, char *out, size_t cap, bool *policy
     const cJSON *first = cJSON_GetArrayItem(detail, 0);
     const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(first, "msg"));
     const cJSON *loc = cJSON_GetObjectItemCaseSensitive(first, "loc");
-    const char *field = cJSON_GetStringValue(cJSON_GetArrayItem(loc, cJSON_GetArraySize(loc) - 1));
+    const cJSON *last = cJSON_GetArrayItem(loc, cJSON_GetArraySize(loc) - 1);
+    const char *field = cJSON_GetStringValue(last);
     if (msg)
         snprintf(out, cap, "%s%s%s", field ? field : "", field ? ": " : "", msg);
 }

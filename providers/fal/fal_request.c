@@ -74,9 +74,9 @@ static void add_prompt(fal_input *in, const ig_request *req, cJSON *result)
         cJSON_AddStringToObject(in->json, "prompt", req->prompt);
         return;
     }
-    /* Only outpaint may come without a prompt; fal's models require one. */
+    /* Only outpaint may come without a prompt; fal's FLUX models need one. */
     cJSON_AddStringToObject(in->json, "prompt", DEFAULT_EDIT_PROMPT);
-    ig_result_warn(result, "prompt", "fal's inpainting model needs a prompt; used: \"%s\"",
+    ig_result_warn(result, "prompt", "fal's FLUX models need a prompt; used: \"%s\"",
                    DEFAULT_EDIT_PROMPT);
 }
 
@@ -198,7 +198,8 @@ char *ig_fal_input(const ig_request *req, const ig_applied *applied, int n, cJSO
     if (rc == 0) {
         if (applied->send_seed)
             cJSON_AddNumberToObject(in.json, "seed", req->seed);
-        bool esrgan = req->op == IG_OP_UPSCALE, pulid = !strcmp(applied->caps->model, FAL_PULID);
+        bool esrgan = req->op == IG_OP_UPSCALE;
+        bool pulid = !strcmp(applied->caps->model, FAL_PULID);
         if (!esrgan && !pulid) /* the two take no output_format */
             cJSON_AddStringToObject(in.json, "output_format", applied->output_format);
         if (!esrgan) /* explicit: flagged images are what has_nsfw_concepts reports */
