@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <vips/vips.h>
 
 #include "emulators/emu_images.h"
 #include "emulators/fal_emulator.h"
@@ -87,17 +88,42 @@ static int logged(const char *prefix, const char *suffix, const char *method, in
     return n;
 }
 
-/* The size of a data URI field of the last input. */
-static void input_image_size(const cJSON *input, const char *field, int *w, int *h)
+/* The decoded bytes of a data URI field of the last input (malloc'd). */
+static unsigned char *input_bytes(const cJSON *input, const char *field, size_t *size)
 {
     const char *uri = bc_str(input, field);
     cr_assert(uri && !strncmp(uri, "data:image/", 11), "%s is not a data URI", field);
+    unsigned char *bytes = emu_base64_decode(strstr(uri, ";base64,") + 8, size);
+    cr_assert(bytes, "%s is not base64", field);
+    return bytes;
+}
+
+/* The size of a data URI field of the last input. */
+static void input_image_size(const cJSON *input, const char *field, int *w, int *h)
+{
     size_t size = 0;
-    unsigned char *bytes = emu_base64_decode(strstr(uri, ";base64,") + 8, &size);
+    unsigned char *bytes = input_bytes(input, field, &size);
     emu_probe probe;
-    cr_assert(bytes && emu_image_probe(bytes, size, &probe), "%s does not decode", field);
+    cr_assert(emu_image_probe(bytes, size, &probe), "%s does not decode", field);
     free(bytes);
     *w = probe.width, *h = probe.height;
+}
+
+/* The first band of pixel (x, y) of a data URI image field. */
+static double input_pixel(const cJSON *input, const char *field, int x, int y)
+{
+    size_t size = 0;
+    unsigned char *bytes = input_bytes(input, field, &size);
+    VipsImage *img = vips_image_new_from_buffer(bytes, size, "", NULL);
+    cr_assert(img, "%s does not decode", field);
+    double *values = NULL;
+    int n = 0;
+    cr_assert_eq(vips_getpoint(img, &values, &n, x, y, NULL), 0);
+    double v = values[0];
+    g_free(values);
+    g_object_unref(img);
+    free(bytes);
+    return v;
 }
 
 Test(fal, generate_polls_the_returned_urls_and_downloads_without_the_key)
@@ -108,6 +134,14 @@ Test(fal, generate_polls_the_returned_urls_and_downloads_without_the_key)
     bc_expect_stored(inst, images, 0, 1008, 704, "image/png", "fal");
     cr_expect_str_eq(bc_str(r, "model"), "fal-ai/flux/dev");
     cr_expect_eq(bc_item(cJSON_GetArrayItem(images, 0), "seed")->valuedouble, 7);
+    char sidecar[4200];
+    snprintf(sidecar, sizeof sidecar, "%s/%s.json", inst->config.image_dir,
+             bc_str(cJSON_GetArrayItem(images, 0), "id"));
+    char *meta_text = tu_read_file(sidecar, NULL);
+    cJSON *meta = cJSON_Parse(meta_text);
+    cr_expect_eq(bc_item(meta, "seed")->valuedouble, 7, "the sidecar keeps fal's seed");
+    cJSON_Delete(meta);
+    free(meta_text);
     cJSON *input = fal_emulator_last_input(emu);
     cr_expect_eq(bc_item(bc_item(input, "image_size"), "width")->valuedouble, 1008);
     cr_expect_eq(bc_item(input, "seed")->valuedouble, 7);
@@ -219,6 +253,10 @@ Test(fal, outpaint_pads_the_canvas_and_masks_the_new_area_locally)
     cr_expect(w == 576 && h == 640, "canvas %dx%d", w, h);
     input_image_size(input, "mask_url", &w, &h);
     cr_expect(w == 576 && h == 640, "mask %dx%d", w, h);
+    /* White where new (the left and bottom margins), black over the source. */
+    cr_expect_eq(input_pixel(input, "mask_url", 10, 10), 255);
+    cr_expect_eq(input_pixel(input, "mask_url", 300, 600), 255);
+    cr_expect_eq(input_pixel(input, "mask_url", 300, 100), 0);
     cr_expect_eq(bc_item(input, "strength")->valuedouble, 1.0);
     cJSON_Delete(input);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <vips/vips.h>
 
 #include "emulators/emu_client.h"
 #include "emulators/emu_images.h"
@@ -246,6 +247,9 @@ Test(fal_emulator, validation_reports_every_bad_field)
     expect_422(&r, "reference_image_url", "missing");
     expect_422(&r, "id_weight", "float_type");
     ec_result_free(&r);
+    r = send("POST", url("/fal-ai/ip-adapter-face-id"), KEY, "{\"prompt\":\"a\"}");
+    expect_422(&r, "face_image_url", "missing");
+    ec_result_free(&r);
     r = send("POST", url("/fal-ai/flux/dev"), KEY, "[1]");
     cr_expect_eq(r.status, 422);
     ec_result_free(&r);
@@ -354,6 +358,17 @@ Test(fal_emulator, flagged_images_and_failed_jobs)
     nsfw = item(doc, "has_nsfw_concepts");
     cr_expect(cJSON_IsTrue(cJSON_GetArrayItem(nsfw, 0)));
     cr_expect(cJSON_IsFalse(cJSON_GetArrayItem(nsfw, 1)));
+    for (int i = 0; i < 2; i++) { /* the flagged file is black, the other is not */
+        const char *u = str(cJSON_GetArrayItem(item(doc, "images"), i), "url");
+        ec_result file = send("GET", u, NULL, NULL);
+        cr_assert_eq(file.status, 200);
+        VipsImage *img = vips_image_new_from_buffer(file.body, file.size, "", NULL);
+        double avg = -1;
+        cr_assert(img && vips_avg(img, &avg, NULL) == 0);
+        cr_expect(i == 0 ? avg == 0 : avg > 0, "image %d averages %g", i, avg);
+        g_object_unref(img);
+        ec_result_free(&file);
+    }
     cJSON_Delete(doc);
     fal_emulator_fail_next(emu, 1);
     fal_emulator_set_polls(emu, 0, 0);

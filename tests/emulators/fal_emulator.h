@@ -38,7 +38,7 @@
  * requests). "moderation" on a submit path answers 422 with type
  * content_policy_violation (prompt refused); on a /requests path it flags
  * every image of that request in has_nsfw_concepts (the request then
- * answers normally) - fal returns black images for those.
+ * answers normally), and their files are black images, as fal serves them.
  *
  * Threads: every function may be called from any thread while the emulator
  * runs, except fal_emulator_stop, which must be the last call.

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <vips/vips.h>
+
 #include "emulators/emu_images.h"
 #include "emulators/emu_tally.h"
 #include "emulators/fal_internal.h"
@@ -307,12 +309,31 @@ void fal_store_answer(fal_store *s, const char *base_url, const char *app, const
         emu_response_header(out, "X-Fal-Retryable", "false");
 }
 
+/* The black image fal serves in place of a flagged one (malloc'd bytes). */
+static unsigned char *black_image(int width, int height, const char *format, size_t *size)
+{
+    VipsImage *black = NULL;
+    void *buf = NULL;
+    if (vips_black(&black, width, height, "bands", 3, NULL) != 0)
+        return NULL;
+    int rc = vips_image_write_to_buffer(black, !strcmp(format, "png") ? ".png" : ".jpg", &buf,
+                                        size, NULL);
+    g_object_unref(black);
+    if (rc != 0)
+        return NULL;
+    unsigned char *copy = malloc(*size);
+    if (copy)
+        memcpy(copy, buf, *size);
+    g_free(buf);
+    return copy;
+}
+
 void fal_store_file(fal_store *s, const char *path, emu_response *out)
 {
     char id[40] = "", ext[8] = "", tail;
     int index = -1;
     fal_params p = {0};
-    bool found = false;
+    bool found = false, flagged = false;
     if (sscanf(path + strlen(CDN_PREFIX), "%36[0-9a-f-]/%d.%7[a-z]%c", id, &index, ext,
                &tail) == 3) {
         pthread_mutex_lock(&s->lock);
@@ -321,6 +342,7 @@ void fal_store_file(fal_store *s, const char *path, emu_response *out)
             if (j->used && !strcmp(j->id, id) && completed(j) && !j->cancelled &&
                 index >= 0 && index < j->p.num_images) {
                 p = j->p;
+                flagged = j->flagged[index];
                 found = true;
             }
         }
@@ -332,7 +354,9 @@ void fal_store_file(fal_store *s, const char *path, emu_response *out)
     }
     size_t size = 0;
     unsigned seed = (unsigned)((uint64_t)p.seed + (unsigned)index);
-    unsigned char *img = emu_image_make(p.width, p.height, p.format, 90, false, seed, &size);
+    unsigned char *img = flagged ? black_image(p.width, p.height, p.format, &size)
+                                 : emu_image_make(p.width, p.height, p.format, 90, false, seed,
+                                                  &size);
     if (!img) {
         fal_respond_detail(out, 500, "Internal Server Error");
         return;
