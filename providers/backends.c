@@ -2,6 +2,7 @@
 #include "providers/backends.h"
 
 #include "providers/bfl/bfl.h"
+#include "providers/fal/fal.h"
 #include "providers/local/local.h"
 #include "providers/openai/openai.h"
 #include "providers/openrouter/openrouter.h"
@@ -14,6 +15,8 @@ const ig_backend *ig_backend_for(ig_provider_id id)
         return &ig_openai_backend;
     case IG_PROVIDER_BFL:
         return &ig_bfl_backend;
+    case IG_PROVIDER_FAL:
+        return &ig_fal_backend;
     case IG_PROVIDER_OPENROUTER:
         return &ig_openrouter_backend;
     case IG_PROVIDER_STABILITY:

@@ -53,10 +53,11 @@ Test(routing, hint_only_names_providers_offering_the_operation)
 
 Test(routing, configured_provider_without_backend_is_reported_honestly)
 {
-    setenv("FAL_API_KEY", "fal-test-routing-0123456789", 1); /* no fal backend yet */
+    /* no replicate backend yet */
+    setenv("REPLICATE_API_TOKEN", "r8_test_routing_0123456789", 1);
     ig_instance *inst = tc_open(NULL);
     cJSON *r = tc_call(inst, "generate_image", "{\"prompt\":\"a\"}");
-    tc_expect_error(r, "provider_unavailable", "", "fal", "no backend", NULL);
+    tc_expect_error(r, "provider_unavailable", "", "replicate", "no backend", NULL);
     cJSON_Delete(r);
     tc_close(inst);
 }

@@ -7,6 +7,12 @@
  *   Stability platform.stability.ai/pricing (credits; 1 credit = $0.01)
  *   BFL      docs.bfl.ml/quick_start/pricing (credits; 1 credit = $0.01)
  *   OpenRouter openrouter.ai/models (per-image output price)
+ *   fal      fal.ai/models/<model id> (per megapixel of output; the rows are
+ *            per image at 1 MP). flux/dev and flux-1/dev/redux: $0.025/MP as
+ *            their pages state; flux-lora/inpainting: $0.035/MP (the FLUX.1
+ *            [dev] LoRA rate). Unsure, estimates: flux/dev/image-to-image
+ *            $0.03 (per MP), flux-pulid $0.03 (per image, from a third-party
+ *            comparison), esrgan $0.002 (billed per compute second, ~1-2 s).
  * Models without a row (gpt-image-2, openai/gpt-5-image-mini) have no
  * published per-image price: their estimate is "unknown", and a budget cap
  * skips them. Local providers cost nothing. Config rows override these.
@@ -62,6 +68,13 @@ const ig_price ig_builtin_prices[] = {
     {"bfl", "flux-kontext-max", NULL, NULL, 0.08},
     {"bfl", "flux-pro-1.0-fill", NULL, NULL, 0.05},
     {"bfl", "flux-pro-1.0-expand", NULL, NULL, 0.05},
+
+    {"fal", "fal-ai/flux/dev", NULL, NULL, 0.025},
+    {"fal", "fal-ai/flux/dev/image-to-image", NULL, NULL, 0.03},
+    {"fal", "fal-ai/flux-lora/inpainting", NULL, NULL, 0.035},
+    {"fal", "fal-ai/flux-1/dev/redux", NULL, NULL, 0.025},
+    {"fal", "fal-ai/flux-pulid", NULL, NULL, 0.03},
+    {"fal", "fal-ai/esrgan", NULL, NULL, 0.002},
 
     {"openrouter", "google/gemini-2.5-flash-image", NULL, NULL, 0.039},
     {"openrouter", "google/gemini-3-pro-image-preview", NULL, NULL, 0.134},
