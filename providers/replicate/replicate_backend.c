@@ -33,9 +33,15 @@ typedef struct answer {
     char status[24];
     char error[400];
     int n_outputs;
-    char outputs[MAX_OUTPUTS][2048]; /* a data URL longer than this is refused */
-    bool output_too_long;
+    char *outputs[MAX_OUTPUTS]; /* malloc'd: URLs, or data URLs of whole images */
 } answer;
+
+static void answer_clear(answer *a)
+{
+    for (int i = 0; i < a->n_outputs; i++)
+        free(a->outputs[i]);
+    memset(a, 0, sizeof *a);
+}
 
 static bool trusted(const ig_backend_ctx *ctx, const char *url)
 {
@@ -99,10 +105,11 @@ static int parse_prediction(const ig_backend_ctx *ctx, const char *text, predict
     for (; item && a->n_outputs < MAX_OUTPUTS; item = cJSON_IsArray(output) ? item->next : NULL) {
         if (!cJSON_IsString(item))
             continue;
-        if (strlen(item->valuestring) >= sizeof a->outputs[0])
-            a->output_too_long = true;
-        else
-            snprintf(a->outputs[a->n_outputs++], sizeof a->outputs[0], "%s", item->valuestring);
+        if (!(a->outputs[a->n_outputs] = strdup(item->valuestring))) {
+            cJSON_Delete(doc);
+            return ig_fail(err, IG_ERR_INTERNAL, NULL, "out of memory");
+        }
+        a->n_outputs++;
     }
     cJSON_Delete(doc);
     return 0;
@@ -183,7 +190,7 @@ static int await(const ig_backend_ctx *ctx, prediction *p, double deadline, answ
         }
         ig_http_response res = {0};
         prediction again;
-        answer next;
+        answer next = {0};
         int rc = keyed_request(ctx, "GET", p->get_url, NULL, NULL, deadline, &res, err);
         if (rc == 0 && (res.status < 200 || res.status > 299)) {
             ig_replicate_error(res.status, res.retry_after_s, res.body, err);
@@ -193,12 +200,14 @@ static int await(const ig_backend_ctx *ctx, prediction *p, double deadline, answ
         }
         ig_http_response_free(&res);
         if (rc != 0) {
+            answer_clear(&next);
             if (err->code == IG_ERR_PROVIDER_BAD_RESPONSE) /* a garbled answer: ask again */
                 err->code = IG_ERR_PROVIDER_ERROR;
             if (!ig_backend_retry_poll(err, &failed_polls))
                 return -1;
             continue;
         }
+        answer_clear(a);
         *a = next;
         polls++;
         if (ctx->progress) /* no progress figure from Replicate: approach 1 */
@@ -261,8 +270,7 @@ static int collect(const ig_backend_ctx *ctx, const ig_request *req, const char 
 {
     if (a->n_outputs == 0)
         return ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL, "replicate: prediction %s "
-                       "succeeded without %s output", p->id,
-                       a->output_too_long ? "a usable (too long)" : "any");
+                       "succeeded without any output", p->id);
     int rc = 0;
     for (int i = 0; i < a->n_outputs; i++) {
         ig_store_writer *writer = NULL;
@@ -283,24 +291,25 @@ static int run_one(const ig_backend_ctx *ctx, const ig_request *req, const char 
                    const char *body, double deadline, cJSON *result, ig_error *err)
 {
     prediction p;
-    answer a;
-    if (create(ctx, model, body, deadline, &p, &a, err) != 0)
+    answer a = {0};
+    int rc = -1;
+    if (create(ctx, model, body, deadline, &p, &a, err) != 0) {
+        answer_clear(&a);
         return -1;
+    }
     if (await(ctx, &p, deadline, &a, err) != 0) {
         if (err->code == IG_ERR_CANCELED || err->code == IG_ERR_PROVIDER_TIMEOUT)
             cancel_prediction(ctx, &p);
         err->accepted = true;
-        return -1;
-    }
-    if (strcmp(a.status, "succeeded")) {
-        ig_replicate_prediction_error(p.id, a.status, a.error, err);
-        return -1; /* ended without output: nothing to pay for */
-    }
-    if (collect(ctx, req, model, &p, &a, deadline, result, err) != 0) {
+    } else if (strcmp(a.status, "succeeded")) {
+        ig_replicate_prediction_error(p.id, a.status, a.error, err); /* nothing to pay */
+    } else if (collect(ctx, req, model, &p, &a, deadline, result, err) != 0) {
         err->accepted = true;
-        return -1;
+    } else {
+        rc = 0;
     }
-    return 0;
+    answer_clear(&a);
+    return rc;
 }
 
 static int replicate_run(const ig_backend_ctx *ctx, const ig_request *req,
