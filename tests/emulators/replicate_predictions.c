@@ -248,7 +248,7 @@ void rep_store_create(rep_store *s, const char *base, const rep_model *model,
     static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
     uint64_t a = mix64(&s->rng), b = mix64(&s->rng);
     for (int i = 0; i < 26; i++)
-        p->id[i] = alphabet[(i < 12 ? a >> (5 * i) : b >> (5 * (i - 12))) & 31];
+        p->id[i] = alphabet[(i < 13 ? a >> (5 * i) : b >> (5 * (i - 13))) & 31];
     p->used = true;
     p->model = model;
     p->input = cJSON_Duplicate(input, true);
