@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "emulators/replicate_test_util.h"
+#include "providers/replicate/replicate.h"
 #include "support/backend_checks.h"
 #include "support/test_calls.h"
 #include "support/test_images.h"
@@ -447,4 +448,61 @@ Test(replicate, concurrent_calls_share_the_instance)
     cr_expect_eq(images, 9);
     cr_expect_eq(replicate_emulator_predictions(emu, NULL), 6);
     cr_expect_eq(tu_count_entries(inst->config.image_dir, ".tmp-"), 0);
+}
+
+Test(replicate, the_token_never_goes_to_a_urls_get_on_another_host)
+{
+    replicate_emulator_set_wait_completes(emu, false);
+    replicate_emulator_set_url_host(emu, "localhost"); /* not the base URL's 127.0.0.1 */
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    tc_expect_error(r, "provider_bad_response", "", "token was not sent", NULL);
+    cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(bc_item(r, "attempts"), 0),
+                                               "accepted")), "the prediction exists");
+    cr_expect_eq(logged("/v1/predictions/", NULL), 0, "a poll went to the untrusted host");
+    cJSON_Delete(r);
+    /* Output files on another host are fetched, without the token. */
+    replicate_emulator_set_wait_completes(emu, true);
+    r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    bc_expect_ok(r, "replicate", 1);
+    int keyed = 0;
+    cr_expect_eq(logged("/delivery/", &keyed), 1);
+    cr_expect_eq(keyed, 0);
+    cJSON_Delete(r);
+}
+
+/* The classification of final statuses and HTTP answers, on their own. */
+Test(replicate, outcomes_and_answers_are_classified)
+{
+    static const struct {
+        const char *status, *error;
+        ig_error_code code;
+    } cases[] = {
+        {"failed", "NSFW content detected. Try running it again, or try a different prompt.",
+         IG_ERR_PROVIDER_OUTPUT_REFUSED},
+        {"failed", "Your prompt was flagged as sensitive (E005)", IG_ERR_PROVIDER_PROMPT_REFUSED},
+        {"failed", "CUDA out of memory", IG_ERR_PROVIDER_ERROR},
+        {"aborted", NULL, IG_ERR_PROVIDER_ERROR},
+        {"canceled", NULL, IG_ERR_CANCELED},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ig_error err;
+        ig_error_clear(&err);
+        ig_replicate_prediction_error("p1", cases[i].status, cases[i].error, &err);
+        cr_expect_eq(err.code, cases[i].code, "%s %s", cases[i].status,
+                     cases[i].error ? cases[i].error : "");
+    }
+    ig_error err;
+    ig_error_clear(&err);
+    ig_replicate_error(429, 0, "{\"detail\":\"Request was throttled. Your rate limit resets "
+                       "in ~12s.\",\"status\":429}", &err);
+    cr_expect_eq(err.code, IG_ERR_PROVIDER_RATE_LIMITED);
+    cr_expect_eq(err.retry_after_s, 12);
+    ig_error_clear(&err);
+    ig_replicate_error(402, 0, "{\"title\":\"Insufficient credit\",\"detail\":\"x\","
+                       "\"status\":402}", &err);
+    cr_expect_eq(err.code, IG_ERR_PROVIDER_QUOTA);
+    ig_error_clear(&err);
+    ig_replicate_error(401, 0, "{\"detail\":\"bad token r8_abc\"}", &err);
+    cr_expect_eq(err.code, IG_ERR_PROVIDER_AUTH);
+    cr_expect(!strstr(err.message, "r8_abc"), "the provider's words about the token are kept out");
 }

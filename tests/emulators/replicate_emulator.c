@@ -31,6 +31,7 @@ struct replicate_emulator {
     rep_store *store;
     char root[64];     /* http://127.0.0.1:<port> */
     char base_url[80]; /* root + /v1 */
+    char url_root[96]; /* what handed-out URLs start with (root unless set) */
     pthread_mutex_t lock;
     cJSON *exchanges;
     regex_t prefer_re;
@@ -140,6 +141,16 @@ static cJSON *parse_create_body(const emu_request *req, bool versioned, emu_resp
     return body;
 }
 
+/* The root of the URLs handed out, copied under the lock into a per-thread buffer. */
+static const char *url_root(replicate_emulator *emu)
+{
+    static _Thread_local char root[96];
+    pthread_mutex_lock(&emu->lock);
+    snprintf(root, sizeof root, "%s", emu->url_root);
+    pthread_mutex_unlock(&emu->lock);
+    return root;
+}
+
 /* POST .../predictions: Prefer, body, model, inputs, then the prediction. */
 static void create(replicate_emulator *emu, const emu_request *req, const rep_model *model,
                    bool versioned, bool nsfw, emu_response *out)
@@ -171,7 +182,8 @@ static void create(replicate_emulator *emu, const emu_request *req, const rep_mo
     if (errs)
         rep_respond_invalid(out, errs);
     else
-        rep_store_create(emu->store, emu->root, model, input, &job, prefer != NULL, nsfw, out);
+        rep_store_create(emu->store, url_root(emu), model, input, &job, prefer != NULL, nsfw,
+                         out);
     cJSON_Delete(body);
 }
 
@@ -203,7 +215,7 @@ static void route_api(replicate_emulator *emu, const emu_request *req, route_mod
                                 "emulated.", NULL);
     } else if (sscanf(path, "/v1/predictions/%63[^/]%c", id, &tail) == 1) {
         if (get)
-            rep_store_get(emu->store, emu->root, id,
+            rep_store_get(emu->store, url_root(emu), id,
                           mode == ROUTE_NSFW ? REP_READ_NSFW
                           : mode == ROUTE_REMOVED ? REP_READ_REMOVED : REP_READ_NORMAL, out);
         else
@@ -212,7 +224,7 @@ static void route_api(replicate_emulator *emu, const emu_request *req, route_mod
                (!strcmp(rest, "cancel") || !strcmp(rest, "stream"))) {
         bool cancel = !strcmp(rest, "cancel");
         if (cancel && post)
-            rep_store_cancel(emu->store, emu->root, id, out);
+            rep_store_cancel(emu->store, url_root(emu), id, out);
         else if (!cancel && get)
             rep_store_stream(emu->store, id, out);
         else
@@ -364,6 +376,7 @@ replicate_emulator *replicate_emulator_start(int port, const char *token)
     }
     snprintf(emu->root, sizeof emu->root, "%s", emu_server_url(emu->server));
     snprintf(emu->base_url, sizeof emu->base_url, "%s/v1", emu->root);
+    snprintf(emu->url_root, sizeof emu->url_root, "%s", emu->root);
     return emu;
 }
 
@@ -398,6 +411,17 @@ void replicate_emulator_set_ticks(replicate_emulator *emu, int reads)
 void replicate_emulator_set_wait_completes(replicate_emulator *emu, bool completes)
 {
     rep_store_set_wait_completes(emu->store, completes);
+}
+
+void replicate_emulator_set_url_host(replicate_emulator *emu, const char *host)
+{
+    pthread_mutex_lock(&emu->lock);
+    if (host)
+        snprintf(emu->url_root, sizeof emu->url_root, "http://%s:%d", host,
+                 emu_server_port(emu->server));
+    else
+        snprintf(emu->url_root, sizeof emu->url_root, "%s", emu->root);
+    pthread_mutex_unlock(&emu->lock);
 }
 
 void replicate_emulator_fail_next(replicate_emulator *emu, int count)

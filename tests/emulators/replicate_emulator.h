@@ -65,6 +65,11 @@ void replicate_emulator_fail_next(replicate_emulator *emu, int count);
  * URLs on the delivery path (default false). */
 void replicate_emulator_set_data_urls(replicate_emulator *emu, bool on);
 
+/* The host the URLs it hands out (urls.*, output files) name instead of
+ * 127.0.0.1, e.g. "localhost": a host a client must not trust with the
+ * token (copied; NULL = back to 127.0.0.1). The port stays. */
+void replicate_emulator_set_url_host(replicate_emulator *emu, const char *host);
+
 /* Predictions created so far for a model "owner/name" (NULL = all). */
 int replicate_emulator_predictions(replicate_emulator *emu, const char *model);
 
