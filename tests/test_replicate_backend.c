@@ -168,7 +168,8 @@ Test(replicate, the_wait_follows_the_time_left)
 
 Test(replicate, n_is_split_into_predictions_of_up_to_four)
 {
-    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\",\"n\":6,\"outputFormat\":\"jpeg\"}");
+    cJSON *r = call("generate_image",
+                    "{\"prompt\":\"a fox\",\"n\":6,\"outputFormat\":\"jpeg\"}");
     const cJSON *images = bc_expect_ok(r, "replicate", 6);
     bc_expect_stored(inst, images, 5, 1024, 1024, "image/jpeg", "replicate");
     cr_expect_eq(replicate_emulator_predictions(emu, "black-forest-labs/flux-schnell"), 2);
@@ -479,7 +480,8 @@ Test(replicate, outcomes_and_answers_are_classified)
     } cases[] = {
         {"failed", "NSFW content detected. Try running it again, or try a different prompt.",
          IG_ERR_PROVIDER_OUTPUT_REFUSED},
-        {"failed", "Your prompt was flagged as sensitive (E005)", IG_ERR_PROVIDER_PROMPT_REFUSED},
+        {"failed", "Your prompt was flagged as sensitive (E005)",
+         IG_ERR_PROVIDER_PROMPT_REFUSED},
         {"failed", "CUDA out of memory", IG_ERR_PROVIDER_ERROR},
         {"aborted", NULL, IG_ERR_PROVIDER_ERROR},
         {"canceled", NULL, IG_ERR_CANCELED},
@@ -504,5 +506,5 @@ Test(replicate, outcomes_and_answers_are_classified)
     ig_error_clear(&err);
     ig_replicate_error(401, 0, "{\"detail\":\"bad token r8_abc\"}", &err);
     cr_expect_eq(err.code, IG_ERR_PROVIDER_AUTH);
-    cr_expect(!strstr(err.message, "r8_abc"), "the provider's words about the token are kept out");
+    cr_expect(!strstr(err.message, "r8_abc"), "the provider's words on the token stay out");
 }

@@ -226,7 +226,8 @@ Test(replicate_emulator, inputs_are_validated_per_model)
 
 Test(replicate_emulator, the_body_follows_the_request_schemas)
 {
-    ec_result r = rt_call("POST", rt_url(emu, "/models/" RT_FLUX "/predictions"), RT_TOKEN, NULL,
+    ec_result r = rt_call("POST", rt_url(emu, "/models/" RT_FLUX "/predictions"), RT_TOKEN,
+                          NULL,
                           "{\"input\":{\"prompt\":\"a\"},\"version\":\"x\"}");
     expect_problem(&r, 422, "(root)"); /* version belongs to POST /predictions only */
     ec_result_free(&r);
@@ -361,7 +362,8 @@ Test(replicate_emulator, model_time_failures_end_the_prediction_failed)
     size_t size = 0, msize = 0;
     unsigned char *png = ti_encode("png", 64, 48, 3, &size);
     unsigned char *mask = ti_mask_png(32, 32, 0, 0, 8, 8, &msize);
-    char *image = ti_data_url("image/png", png, size), *m = ti_data_url("image/png", mask, msize);
+    char *image = ti_data_url("image/png", png, size);
+    char *m = ti_data_url("image/png", mask, msize);
     size_t n = strlen(image) + strlen(m) + 200;
     char *input = malloc(n);
     snprintf(input, n, "{\"prompt\":\"a hat\",\"image\":\"%s\",\"mask\":\"%s\"}", image, m);

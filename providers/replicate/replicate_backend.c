@@ -102,7 +102,8 @@ static int parse_prediction(const ig_backend_ctx *ctx, const char *text, predict
     /* output: one URL, or an array of them, depending on the model. */
     const cJSON *output = cJSON_GetObjectItemCaseSensitive(doc, "output");
     const cJSON *item = cJSON_IsArray(output) ? output->child : output;
-    for (; item && a->n_outputs < MAX_OUTPUTS; item = cJSON_IsArray(output) ? item->next : NULL) {
+    bool many = cJSON_IsArray(output);
+    for (; item && a->n_outputs < MAX_OUTPUTS; item = many ? item->next : NULL) {
         if (!cJSON_IsString(item))
             continue;
         if (!(a->outputs[a->n_outputs] = strdup(item->valuestring))) {
@@ -127,7 +128,8 @@ static int create(const ig_backend_ctx *ctx, const char *model, const char *body
     /* Hold the request for the time left minus a download reserve, within
      * the API's 1-60 s; a longer job then continues by polling. */
     long wait_s = (long)((deadline - ig_backend_now_ms()) / 1000) - DOWNLOAD_RESERVE_S;
-    snprintf(prefer, sizeof prefer, "Prefer: wait=%ld", wait_s < 1 ? 1 : wait_s > 60 ? 60 : wait_s);
+    wait_s = wait_s < 1 ? 1 : wait_s > 60 ? 60 : wait_s;
+    snprintf(prefer, sizeof prefer, "Prefer: wait=%ld", wait_s);
     ig_http_response res = {0};
     int rc = keyed_request(ctx, "POST", url, body, prefer, deadline, &res, err);
     if (rc != 0 && err->code == IG_ERR_PROVIDER_TIMEOUT)
@@ -184,7 +186,8 @@ static int await(const ig_backend_ctx *ctx, prediction *p, double deadline, answ
             return -1;
         if (deadline <= ig_backend_now_ms()) {
             ig_fail(err, IG_ERR_PROVIDER_TIMEOUT, NULL, "replicate: prediction %s was still "
-                    "%s after %ld s; it was canceled", p->id, a->status, ctx->timeout_ms / 1000);
+                    "%s after %ld s; it was canceled", p->id, a->status,
+                    ctx->timeout_ms / 1000);
             ig_error_hint(err, "Raise providers.replicate.timeoutMs, or try again later.");
             return -1;
         }

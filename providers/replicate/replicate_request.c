@@ -176,10 +176,15 @@ char *ig_replicate_body(const ig_request *req, const ig_applied *applied, int ou
     if (version)
         cJSON_AddStringToObject(body, "version", version);
     cJSON *in = cJSON_AddObjectToObject(body, "input");
-    int rc = req->op == IG_OP_GENERATE ? generation_input(in, req, applied, outputs, result, err)
-             : req->op == IG_OP_EDIT   ? edit_input(in, req, applied, outputs, err)
-             : req->op == IG_OP_UPSCALE ? upscale_input(in, req, result, err)
-                                        : style_input(in, req, outputs, result, err);
+    int rc;
+    if (req->op == IG_OP_GENERATE)
+        rc = generation_input(in, req, applied, outputs, result, err);
+    else if (req->op == IG_OP_EDIT)
+        rc = edit_input(in, req, applied, outputs, err);
+    else if (req->op == IG_OP_UPSCALE)
+        rc = upscale_input(in, req, result, err);
+    else
+        rc = style_input(in, req, outputs, result, err);
     char *text = NULL;
     if (rc == 0) {
         if (applied->send_seed)

@@ -121,7 +121,8 @@ static cJSON *parse_create_body(const emu_request *req, bool versioned, emu_resp
     if (!cJSON_IsObject(input))
         missing[0] = input ? "input: Invalid type. Expected: object" : "input is required";
     if (versioned && !cJSON_IsString(version))
-        missing[1] = version ? "version: Invalid type. Expected: string" : "version is required";
+        missing[1] = version ? "version: Invalid type. Expected: string"
+                             : "version is required";
     for (int i = 0; i < 2; i++) {
         if (!missing[i])
             continue;
@@ -228,8 +229,8 @@ static void route_api(replicate_emulator *emu, const emu_request *req, route_mod
         else if (!cancel && get)
             rep_store_stream(emu->store, id, out);
         else
-            rep_respond_problem(out, 405, "Method Not Allowed", cancel ? "Use POST." : "Use GET.",
-                                NULL);
+            rep_respond_problem(out, 405, "Method Not Allowed",
+                                cancel ? "Use POST." : "Use GET.", NULL);
     } else {
         rep_respond_problem(out, 404, "Not found", "The requested resource could not be found.",
                             NULL);
@@ -244,7 +245,8 @@ static void keep_exchange(replicate_emulator *emu, const emu_request *req,
     cJSON_AddStringToObject(e, "method", req->method);
     cJSON_AddStringToObject(e, "path", req->path);
     const char *prefer = header(req, "Prefer");
-    cJSON_AddItemToObject(e, "prefer", prefer ? cJSON_CreateString(prefer) : cJSON_CreateNull());
+    cJSON_AddItemToObject(e, "prefer",
+                          prefer ? cJSON_CreateString(prefer) : cJSON_CreateNull());
     cJSON *request = req->body_size ? cJSON_ParseWithLength((const char *)req->body,
                                                             req->body_size) : NULL;
     cJSON_AddItemToObject(e, "request", request ? request : cJSON_CreateNull());
@@ -317,9 +319,10 @@ static void on_fault(void *ctx, const emu_request *req, const emu_fault *f, emu_
         return;
     case EMU_FAULT_QUOTA:
         rep_respond_problem(out, 402, "Insufficient credit", "You have insufficient credit to "
-                            "run this model. Go to https://replicate.com/account/billing#billing "
-                            "to purchase credit. Once you purchase credit, please wait a few "
-                            "minutes before trying again.", NULL);
+                            "run this model. Go to "
+                            "https://replicate.com/account/billing#billing to purchase credit. "
+                            "Once you purchase credit, please wait a few minutes before trying "
+                            "again.", NULL);
         break;
     case EMU_FAULT_INVALID: {
         cJSON *errs = cJSON_CreateArray(), *e = cJSON_CreateObject();

@@ -138,10 +138,15 @@ static void invalid(cJSON *errs, const char *type, const char *field, const char
     cJSON_AddItemToArray(errs, e);
 }
 
+static bool integral(const cJSON *v)
+{
+    return v->valuedouble == floor(v->valuedouble);
+}
+
 static const char *json_type(const cJSON *v)
 {
     return cJSON_IsString(v) ? "string" : cJSON_IsBool(v) ? "boolean"
-           : cJSON_IsNumber(v) ? (v->valuedouble == floor(v->valuedouble) ? "integer" : "number")
+           : cJSON_IsNumber(v) ? (integral(v) ? "integer" : "number")
            : cJSON_IsArray(v) ? "array" : cJSON_IsObject(v) ? "object" : "null";
 }
 
@@ -189,7 +194,7 @@ static bool check_value(cJSON *errs, const rep_input *in, const cJSON *v, file_i
                                                                    : "boolean";
     bool type_ok = in->type == REP_STR || in->type == REP_FILE ? cJSON_IsString(v)
                    : in->type == REP_BOOL ? cJSON_IsBool(v)
-                   : in->type == REP_INT  ? cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble)
+                   : in->type == REP_INT  ? cJSON_IsNumber(v) && integral(v)
                                           : cJSON_IsNumber(v);
     if (!type_ok) {
         invalid(errs, "invalid_type", field, "Invalid type. Expected: %s, given: %s", want,
