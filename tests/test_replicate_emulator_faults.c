@@ -3,14 +3,17 @@
  * Replicate's shapes: throttling with Retry-After, billing, server errors,
  * NSFW failures on create and on a read, removed outputs, the invalid-input
  * 422, a model failure, a reset; and every exchange of a mixed session held
- * against the spec (requests and prediction answers).
+ * against the spec (requests and prediction answers); stopping while a
+ * request is held, and the playground binary.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "emulators/emu_held.h"
 #include "emulators/replicate_test_util.h"
+#include "support/playground_process.h"
 
 static replicate_emulator *emu;
 
@@ -197,4 +200,34 @@ Test(replicate_faults, the_spec_checks_catch_drift)
     cJSON_ReplaceItemInObject(r.json, "error", cJSON_CreateNumber(3));
     cr_expect(!rt_schema_ok(r.json, "schemas_prediction_response"), "a numeric error");
     ec_result_free(&r);
+}
+
+Test(replicate_faults, stop_releases_a_held_request_promptly)
+{
+    fault(EMU_FAULT_TIMEOUT, CREATE_PATH, -1);
+    const char *headers[] = {"Authorization: Bearer " RT_TOKEN, "Prefer: wait=60", NULL};
+    ec_call call = {.method = "POST", .url = rt_url(emu, "/models/" RT_FLUX "/predictions"),
+                    .headers = headers, .body = "{\"input\":{\"prompt\":\"a fox\"}}"};
+    emu_held held;
+    cr_assert_eq(emu_held_start(&held, replicate_emulator_server(emu), CREATE_PATH, &call), 0);
+    long long start = emu_now_ms();
+    replicate_emulator_stop(emu);
+    emu = NULL;
+    cr_expect_lt(emu_now_ms() - start, 5000, "stop waited for the held request");
+    ec_result result = emu_held_finish(&held);
+    cr_expect_neq(result.curl_code, 0, "the held request got an answer");
+    ec_result_free(&result);
+}
+
+Test(playground, binary_serves_and_exits_on_sigterm)
+{
+    playground_process p = pp_start(IG_TEST_BINARY_DIR "/emulators/replicate-emulator",
+                                    "r8_play");
+    cr_expect(strstr(p.base_url, "/v1"), "%s", p.base_url);
+    char url[400];
+    snprintf(url, sizeof url, "%s/models/" RT_FLUX "/predictions", p.base_url);
+    ec_result r = rt_call("POST", url, "r8_play", "wait", "{\"input\":{\"prompt\":\"a fox\"}}");
+    cr_expect_eq(r.status, 201, "%s", r.body);
+    ec_result_free(&r);
+    pp_stop(&p);
 }

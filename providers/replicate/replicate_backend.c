@@ -62,7 +62,7 @@ static int keyed_request(const ig_backend_ctx *ctx, const char *method, const ch
     ig_http_request hreq = {
         .method = method, .url = url, .headers = headers, .body = body,
         .body_size = body ? strlen(body) : 0, .cancel = ctx->cancel,
-        .max_response_bytes = 8u << 20, /* data URL outputs ride in the JSON */
+        .max_response_bytes = 64u << 20, /* data URL outputs ride in the JSON */
         .provider = "replicate",
     };
     int rc = ig_backend_perform(ctx, &hreq, deadline, res, err);
