@@ -508,3 +508,26 @@ Test(replicate, outcomes_and_answers_are_classified)
     cr_expect_eq(err.code, IG_ERR_PROVIDER_AUTH);
     cr_expect(!strstr(err.message, "r8_abc"), "the provider's words on the token stay out");
 }
+
+Test(replicate, running_out_of_time_cancels_the_prediction)
+{
+    tc_close(inst);
+    inst = tc_open(BC_NO_RETRY ",\"providers\":{\"replicate\":{\"pollIntervalMs\":10,"
+                   "\"timeoutMs\":1500}}");
+    replicate_emulator_set_wait_completes(emu, false);
+    replicate_emulator_set_ticks(emu, 1000000);
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(bc_item(r, "attempts"), 0),
+                                               "accepted")), "the prediction exists");
+    bc_expect_failure(inst, r, KEY, "provider_timeout", false, 0); /* accepted: no retry */
+    cr_expect_eq(replicate_emulator_cancels(emu), 1, "the prediction was left running");
+    cr_expect_eq(replicate_emulator_predictions(emu, NULL), 1);
+}
+
+Test(replicate, a_strict_reference_on_redux_says_it_keeps_only_the_look)
+{
+    cJSON *r = with_reference("strict", ",\"model\":\"black-forest-labs/flux-1.1-pro\"");
+    bc_expect_ok(r, "replicate", 1);
+    cr_expect_eq(tc_warning_count(r, "consistencyMode"), 1);
+    cJSON_Delete(r);
+}
