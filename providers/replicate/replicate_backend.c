@@ -186,7 +186,7 @@ static int await(const ig_backend_ctx *ctx, prediction *p, double deadline, answ
             return -1;
         if (deadline <= ig_backend_now_ms()) {
             ig_fail(err, IG_ERR_PROVIDER_TIMEOUT, NULL, "replicate: prediction %s was still "
-                    "%s after %ld s; it was canceled", p->id, a->status,
+                    "%s after %ld s; a cancel was sent", p->id, a->status,
                     ctx->timeout_ms / 1000);
             ig_error_hint(err, "Raise providers.replicate.timeoutMs, or try again later.");
             return -1;
