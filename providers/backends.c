@@ -6,6 +6,7 @@
 #include "providers/local/local.h"
 #include "providers/openai/openai.h"
 #include "providers/openrouter/openrouter.h"
+#include "providers/replicate/replicate.h"
 #include "providers/stability/stability.h"
 
 const ig_backend *ig_backend_for(ig_provider_id id)
@@ -19,6 +20,8 @@ const ig_backend *ig_backend_for(ig_provider_id id)
         return &ig_fal_backend;
     case IG_PROVIDER_OPENROUTER:
         return &ig_openrouter_backend;
+    case IG_PROVIDER_REPLICATE:
+        return &ig_replicate_backend;
     case IG_PROVIDER_STABILITY:
         return &ig_stability_backend;
     case IG_PROVIDER_LOCAL:

@@ -136,11 +136,15 @@ Test(routing, config_key_counts_as_configured)
     ig_error_clear(&err);
     ig_instance *inst = ig_instance_open(
         "{\"imageGeneration\":{\"imageDir\":\"/tmp/ig-routing-images2\","
-        "\"providers\":{\"replicate\":{\"apiKey\":\"r8_config_key_0123456789\"}}}}",
+        "\"routing\":{\"maxRetries\":0},"
+        /* A closed loopback port: the attempt proves the key counted,
+         * without reaching the real service. */
+        "\"providers\":{\"replicate\":{\"apiKey\":\"r8_config_key_0123456789\","
+        "\"baseUrl\":\"http://127.0.0.1:9/v1\"}}}}",
         NULL, NULL, NULL, NULL, &err);
     cr_assert(inst, "%s", err.message);
     cJSON *r = tc_call(inst, "generate_image", "{\"prompt\":\"a\"}");
-    tc_expect_error(r, "provider_unavailable", "", "replicate", NULL);
+    tc_expect_error(r, "provider_network_error", "", "replicate", NULL);
     cJSON_Delete(r);
     ig_instance_close(inst);
 }

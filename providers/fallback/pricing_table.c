@@ -13,6 +13,10 @@
  *            [dev] LoRA rate). Unsure, estimates: flux/dev/image-to-image
  *            $0.03 (per MP), flux-pulid $0.03 (per image, from a third-party
  *            comparison), esrgan $0.002 (billed per compute second, ~1-2 s).
+ *   Replicate replicate.com/pricing and each model's page (official FLUX
+ *            models are billed per output image). real-esrgan and
+ *            flux-pulid are billed by GPU time: their rows are ESTIMATES
+ *            (T4 ~$0.000225/s x ~8 s; L40S ~$0.000975/s x ~30 s per image)
  * Models without a row (gpt-image-2, openai/gpt-5-image-mini) have no
  * published per-image price: their estimate is "unknown", and a budget cap
  * skips them. Local providers cost nothing. Config rows override these.
@@ -80,6 +84,14 @@ const ig_price ig_builtin_prices[] = {
     {"openrouter", "google/gemini-3-pro-image-preview", NULL, NULL, 0.134},
     {"openrouter", "black-forest-labs/flux.2-pro", NULL, NULL, 0.03},
     {"openrouter", "black-forest-labs/flux.2-flex", NULL, NULL, 0.06},
+
+    {"replicate", "black-forest-labs/flux-schnell", NULL, NULL, 0.003},
+    {"replicate", "black-forest-labs/flux-dev", NULL, NULL, 0.025},
+    {"replicate", "black-forest-labs/flux-1.1-pro", NULL, NULL, 0.04},
+    {"replicate", "black-forest-labs/flux-redux-dev", NULL, NULL, 0.025},
+    {"replicate", "black-forest-labs/flux-fill-pro", NULL, NULL, 0.05},
+    {"replicate", "nightmareai/real-esrgan", NULL, NULL, 0.002}, /* estimate (GPU time) */
+    {"replicate", "zsxkib/flux-pulid", NULL, NULL, 0.03},        /* estimate (GPU time) */
 
     {"stable-diffusion-local", "*", NULL, NULL, 0},
     {"local", "*", NULL, NULL, 0},
