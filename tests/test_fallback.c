@@ -246,7 +246,9 @@ Test(fallback, failed_polls_are_retried_without_resubmitting)
 Test(fallback, a_cooldown_expires)
 {
     fleet_reset();
-    ig_instance *inst = fleet_open(FAST ",\"cooldownSeconds\":{\"quota\":0.3}}", NULL);
+    /* Long enough that a slow machine still makes the second call inside
+     * it (a stability call takes tens of milliseconds). */
+    ig_instance *inst = fleet_open(FAST ",\"cooldownSeconds\":{\"quota\":2}}", NULL);
     fleet_fault(FP_OPENAI, EMU_FAULT_QUOTA, 1, -1);
     cJSON *r = tc_call(inst, "generate_image", "{" FOX "}");
     bc_expect_ok(r, "stability", 1);
@@ -255,7 +257,7 @@ Test(fallback, a_cooldown_expires)
     cr_expect(skipped(r, "openai", "after a quota failure"));
     bc_expect_ok(r, "stability", 1);
     cJSON_Delete(r);
-    struct timespec pause = {0, 400 * 1000000L}; /* longer than the cooldown */
+    struct timespec pause = {2, 100 * 1000000L}; /* longer than the cooldown */
     nanosleep(&pause, NULL);
     r = tc_call(inst, "generate_image", "{" FOX "}");
     bc_expect_ok(r, "openai", 1);
