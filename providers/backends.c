@@ -5,6 +5,7 @@
 #include "providers/local/local.h"
 #include "providers/openai/openai.h"
 #include "providers/openrouter/openrouter.h"
+#include "providers/sd_local/sd_local.h"
 #include "providers/stability/stability.h"
 
 const ig_backend *ig_backend_for(ig_provider_id id)
@@ -18,6 +19,8 @@ const ig_backend *ig_backend_for(ig_provider_id id)
         return &ig_openrouter_backend;
     case IG_PROVIDER_STABILITY:
         return &ig_stability_backend;
+    case IG_PROVIDER_SD_LOCAL:
+        return &ig_sd_local_backend;
     case IG_PROVIDER_LOCAL:
         return &ig_local_backend;
     default:
