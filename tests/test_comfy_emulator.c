@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "emulators/comfy_test_util.h"
+#include "emulators/emu_held.h"
 #include "emulators/emu_images.h"
 
 TestSuite(comfy_emu, .init = ct_start, .fini = ct_stop, .timeout = 60);
@@ -368,4 +369,20 @@ Test(comfy_emu, basic_auth_when_asked)
     r = ec_send(&call);
     cr_expect_eq(r.status, 200);
     ec_result_free(&r);
+}
+
+Test(comfy_emu, a_held_request_does_not_keep_stop_waiting)
+{
+    emu_fault f = {.kind = EMU_FAULT_TIMEOUT, .path = "/history", .count = 1};
+    emu_fault_push(comfy_emulator_server(ct_emu), &f);
+    emu_held held;
+    ec_call call = {.method = "GET", .url = ct_url("/history"), .timeout_ms = 30000};
+    cr_assert_eq(emu_held_start(&held, comfy_emulator_server(ct_emu), "/history", &call), 0);
+    long long t0 = emu_now_ms();
+    ct_stop();
+    cr_expect_lt(emu_now_ms() - t0, 5000, "stop waited for the held request");
+    ec_result r = emu_held_finish(&held);
+    cr_expect_eq(r.status, 0, "a held request gets no answer");
+    ec_result_free(&r);
+    ct_start(); /* for the suite's fini */
 }
