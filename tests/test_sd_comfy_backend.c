@@ -331,6 +331,8 @@ Test(comfy, progress_reports_the_queue)
     cr_expect_eq(num(bc_item(r, "applied"), "queueDepth"), 2);
     cr_expect(strstr(seen, "ComfyUI: queued, 1 prompt(s) ahead (queue 2)"), "%s", seen);
     cr_expect(strstr(seen, "ComfyUI: running (queue 1)"), "%s", seen);
+    cr_expect(strstr(seen, "ComfyUI: step 2 of 3 (queue 1)"), "websocket steps: %s", seen);
+    cr_expect_eq(logged("/ws"), 1, "one progress socket per call");
     cr_expect(strstr(seen, "ComfyUI: fetching images"), "%s", seen);
     cJSON_Delete(r);
 }
@@ -405,6 +407,20 @@ Test(comfy, failed_polls_are_asked_again_never_queued_twice)
     bc_expect_ok(r, PROVIDER, 1);
     cr_expect_eq(comfy_emulator_prompts(emu), 1, "the prompt was queued twice");
     cJSON_Delete(r);
+}
+
+Test(comfy, a_failing_progress_socket_leaves_polling)
+{
+    fault(EMU_FAULT_500, "/ws"); /* refused handshake */
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    bc_expect_ok(r, PROVIDER, 1);
+    cJSON_Delete(r);
+    fault(EMU_FAULT_RESET, "/ws"); /* connection dropped */
+    r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    bc_expect_ok(r, PROVIDER, 1);
+    cJSON_Delete(r);
+    cr_expect_null(strstr(seen, "ComfyUI: step"), "%s", seen);
+    cr_expect_eq(comfy_emulator_prompts(emu), 2);
 }
 
 Test(comfy, server_errors_and_a_lost_image)

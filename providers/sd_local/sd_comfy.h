@@ -6,10 +6,12 @@
  *   sd_comfy_graph.c   builds the graph of each operation
  *   sd_comfy_server.c  what the server has (/object_info), uploads, /view
  *   sd_comfy_errors.c  ComfyUI answers to classified errors
+ *   sd_comfy_ws.c      a small websocket client for /ws progress frames
  *   sd_comfy_backend.c the exchange: upload, queue, follow, fetch, cancel
  *
- * Progress is followed by polling /history/{prompt_id} and /queue (libcurl
- * 7.88 has no websocket client). Private to providers/sd_local/.
+ * The end of a prompt is found by polling /history/{prompt_id}; /queue
+ * gives its place in the queue and the websocket (when it connects) the
+ * sampler steps. Private to providers/sd_local/.
  */
 #ifndef IG_SD_COMFY_H
 #define IG_SD_COMFY_H
@@ -88,5 +90,33 @@ void ig_comfy_http_error(const char *what, long status, double retry_after_s,
 /* The failure a finished prompt's history entry reports (execution_error
  * message, interrupted), as IG_ERR_PROVIDER_ERROR. */
 void ig_comfy_execution_error(const char *prompt_id, const cJSON *status, ig_error *err);
+
+/* --- the progress websocket (sd_comfy_ws.c) --- */
+
+typedef struct comfy_ws comfy_ws;
+
+/* What the socket told about one prompt so far. */
+typedef struct comfy_ws_event {
+    int value, max;      /* the last progress frame's step and steps */
+    bool started, ended; /* execution_start; success, error or interrupted */
+    bool changed;        /* something new since the caller cleared it */
+} comfy_ws_event;
+
+/*
+ * Connects GET /ws?clientId=client_id on an http:// base URL (Basic auth
+ * when ctx->api_key is set) and checks the handshake. NULL when it cannot
+ * (https, refused, not a websocket): the caller then only polls. Owned by
+ * one call's thread; close with ig_comfy_ws_close.
+ */
+comfy_ws *ig_comfy_ws_open(const ig_backend_ctx *ctx, const char *client_id, int timeout_ms);
+
+/* Sends a ping and reads frames for about ms (at least until the pong), or
+ * until the prompt ended or ctx->cancel is set; updates ev from the frames
+ * about prompt_id. 0, or -1 when the socket failed (close it). */
+int ig_comfy_ws_wait(comfy_ws *ws, const ig_backend_ctx *ctx, const char *prompt_id,
+                     long ms, comfy_ws_event *ev);
+
+/* Sends a close frame and frees ws. NULL is ignored. */
+void ig_comfy_ws_close(comfy_ws *ws);
 
 #endif

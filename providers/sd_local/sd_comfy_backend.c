@@ -2,7 +2,8 @@
  * sd_comfy_backend.c - one call on ComfyUI: upload the inputs under names
  * unique to the call, queue the graph once (POST /prompt), follow it by
  * polling /history/{prompt_id} and /queue, then stream every output image
- * from /view into the store. A prompt once queued is never queued again:
+ * from /view into the store, with the websocket (when it connects) for the
+ * sampler steps between polls. A prompt once queued is never queued again:
  * a failed poll is asked again. On cancel the prompt is deleted from the
  * queue while it waits, or interrupted while it runs.
  */
@@ -16,12 +17,16 @@
 #include "providers/sd_local/sd_comfy.h"
 
 #define CANCEL_BUDGET_MS 5000.0 /* for telling the server to stop */
+#define WS_CONNECT_MS 3000      /* the progress socket is optional: give up soon */
 
 /* One queued prompt. */
 typedef struct comfy_job {
     char call_id[40];   /* "ig-<hex>": client_id and file name prefix */
     char prompt_id[80];
     int queue_depth;    /* prompts running or waiting when ours was queued */
+    int queue_now;      /* in the queue at the last /queue read */
+    comfy_ws *ws;       /* progress frames, or NULL (polling only) */
+    comfy_ws_event ev;
 } comfy_job;
 
 static uint64_t random_u64(void)
@@ -214,6 +219,7 @@ static void report_queue(const ig_backend_ctx *ctx, comfy_job *job, const queue_
     char message[160];
     if (!job->queue_depth)
         job->queue_depth = q->running + q->pending;
+    job->queue_now = q->running + q->pending;
     if (q->ours_pending)
         snprintf(message, sizeof message, "ComfyUI: queued, %d prompt(s) ahead (queue %d)",
                  q->ahead + q->running, q->running + q->pending);
@@ -221,6 +227,26 @@ static void report_queue(const ig_backend_ctx *ctx, comfy_job *job, const queue_
         snprintf(message, sizeof message, "ComfyUI: running (queue %d)",
                  q->running + q->pending);
     progress(ctx, q->ours_pending ? 0.1 : 0.5, message);
+}
+
+/* Waits one poll interval: on the websocket when there is one (reporting
+ * sampler steps), else asleep. -1 with IG_ERR_CANCELED when cancelled. */
+static int wait_for_news(const ig_backend_ctx *ctx, comfy_job *job, ig_error *err)
+{
+    if (!job->ws)
+        return ig_backend_sleep(ctx, ctx->poll_interval_ms, err);
+    if (ig_comfy_ws_wait(job->ws, ctx, job->prompt_id, ctx->poll_interval_ms, &job->ev) != 0) {
+        ig_comfy_ws_close(job->ws); /* polling alone carries on */
+        job->ws = NULL;
+    }
+    if (job->ev.changed && job->ev.max > 0) {
+        char message[160];
+        snprintf(message, sizeof message, "ComfyUI: step %d of %d (queue %d)", job->ev.value,
+                 job->ev.max, job->queue_now);
+        progress(ctx, 0.1 + 0.8 * job->ev.value / job->ev.max, message);
+    }
+    job->ev.changed = false;
+    return ig_backend_sleep(ctx, 0, err);
 }
 
 /* Polls until the prompt ended; *doc then owns *entry (its history). */
@@ -257,7 +283,7 @@ static int await_prompt(const ig_backend_ctx *ctx, comfy_job *job, double deadli
                                "at ComfyUI's queue.");
             return -1;
         }
-        if (ig_backend_sleep(ctx, ctx->poll_interval_ms, err) != 0)
+        if (wait_for_news(ctx, job, err) != 0)
             return -1;
     }
 }
@@ -335,10 +361,14 @@ int ig_sd_comfy_run(const ig_backend_ctx *ctx, const ig_request *req,
     cJSON *graph = ig_comfy_graph(req, applied, &plan, result, err);
     if (!graph)
         return -1;
+    /* Before queueing: ComfyUI sends a prompt's frames to its client's socket. */
+    job.ws = ig_comfy_ws_open(ctx, job.call_id, WS_CONNECT_MS);
     int rc = queue_prompt(ctx, graph, &job, deadline, result, err);
     cJSON_Delete(graph);
-    if (rc != 0)
+    if (rc != 0) {
+        ig_comfy_ws_close(job.ws);
         return -1;
+    }
     cJSON *doc = NULL;
     const cJSON *entry = NULL;
     rc = await_prompt(ctx, &job, deadline, &doc, &entry, err);
@@ -359,6 +389,7 @@ int ig_sd_comfy_run(const ig_backend_ctx *ctx, const ig_request *req,
                 err->accepted = err->code != IG_ERR_CANCELED;
         }
     }
+    ig_comfy_ws_close(job.ws);
     cJSON_Delete(doc);
     return rc;
 }

@@ -5,8 +5,9 @@
  * execution_start, executing, progress, executed, execution_success |
  * execution_error | execution_interrupted for that client's prompts, status
  * for everyone). Frames of the client must be masked (else close 1002);
- * a ping is answered with a pong and, since nothing moves by the clock
- * here, advances the running prompt one step; close is echoed.
+ * since nothing moves by the clock here, a ping advances the running prompt
+ * one step, and its pong follows every frame that step made (so a client
+ * reading up to the pong has seen them); close is echoed.
  */
 #include <errno.h>
 #include <microhttpd.h>
@@ -188,11 +189,12 @@ static bool handle_frames(ws_session *s, int fd, unsigned char *buf, size_t *len
             send_frame(fd, 8, payload, size < 2 ? (size_t)size : 2);
             return false;
         }
-        if (opcode == 9) { /* ping: pong, and one step of the running prompt */
+        if (opcode == 9) { /* ping: one step of the running prompt, its frames, a pong */
             pthread_mutex_lock(&s->emu->lock);
             comfy_tick(s->emu);
             pthread_mutex_unlock(&s->emu->lock);
-            if (!send_frame(fd, 10, payload, (size_t)size))
+            bool stopping;
+            if (!flush_events(s, fd, &stopping) || !send_frame(fd, 10, payload, (size_t)size))
                 return false;
         }
         size_t used = h + 4 + (size_t)size;
