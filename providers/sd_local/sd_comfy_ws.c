@@ -72,16 +72,13 @@ static int dial(const char *host, const char *port, int timeout_ms)
         fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
             continue;
-        if (connect(fd, a->ai_addr, a->ai_addrlen) != 0 && errno == EINPROGRESS) {
-            struct pollfd p = {fd, POLLOUT, 0};
-            int soerr = 0;
-            socklen_t sl = sizeof soerr;
-            if (poll(&p, 1, timeout_ms) != 1 ||
-                getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr) {
-                close(fd);
-                fd = -1;
-            }
-        } else if (errno && errno != EINPROGRESS) {
+        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
+            break;
+        struct pollfd p = {fd, POLLOUT, 0};
+        int soerr = 0;
+        socklen_t sl = sizeof soerr;
+        if (errno != EINPROGRESS || poll(&p, 1, timeout_ms) != 1 ||
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr) {
             close(fd);
             fd = -1;
         }
