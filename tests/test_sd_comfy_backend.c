@@ -372,6 +372,19 @@ Test(comfy, cancel_interrupts_a_running_prompt)
     cr_expect_eq(tu_count_entries(inst->config.image_dir, ".tmp-"), 0);
 }
 
+Test(comfy, a_prompt_that_outlives_timeout_ms_is_interrupted)
+{
+    tc_close(inst);
+    open_inst(",\"timeoutMs\":1000");
+    comfy_emulator_set_steps(emu, 1000000);
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    tc_expect_error(r, "provider_timeout", "", "timeoutMs 1000", NULL);
+    cr_expect(cJSON_IsTrue(bc_item(cJSON_GetArrayItem(bc_item(r, "attempts"), 0), "accepted")));
+    cJSON_Delete(r);
+    cr_expect_eq(comfy_emulator_interrupted(emu), 1);
+    cr_expect_eq(comfy_emulator_prompts(emu), 1);
+}
+
 Test(comfy, execution_error_is_a_provider_error_with_the_message)
 {
     comfy_emulator_fail_next(emu, 1);

@@ -37,6 +37,12 @@ static uint64_t random_u64(void)
     return v;
 }
 
+/* obj[key] when it is a string, else NULL. */
+static const char *jstr(const cJSON *obj, const char *key)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
+}
+
 static void progress(const ig_backend_ctx *ctx, double fraction, const char *message)
 {
     if (ctx->progress)
@@ -97,7 +103,7 @@ static int queue_prompt(const ig_backend_ctx *ctx, cJSON *graph, comfy_job *job,
         rc = -1;
     } else if (rc == 0) {
         cJSON *doc = ig_json_parse(res.body, NULL);
-        const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "prompt_id"));
+        const char *id = jstr(doc, "prompt_id");
         const cJSON *node_errors = cJSON_GetObjectItemCaseSensitive(doc, "node_errors");
         if (!id || !*id || strlen(id) >= sizeof job->prompt_id)
             rc = ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL, IG_COMFY ": ComfyUI "
@@ -150,7 +156,10 @@ static int read_queue(const ig_backend_ctx *ctx, const comfy_job *job, double de
             ours = cJSON_GetNumberValue(cJSON_GetArrayItem(e, 0));
         }
         cJSON_ArrayForEach(e, pending) /* the pending list is a heap, not in order */
-            q->ahead += q->ours_pending && cJSON_GetNumberValue(cJSON_GetArrayItem(e, 0)) < ours;
+        {
+            double number = cJSON_GetNumberValue(cJSON_GetArrayItem(e, 0));
+            q->ahead += q->ours_pending && number < ours;
+        }
         q->running = cJSON_GetArraySize(running);
         q->pending = cJSON_GetArraySize(pending);
         if (!cJSON_IsArray(running) || !cJSON_IsArray(pending))
@@ -299,7 +308,7 @@ static int fetch_outputs(const ig_backend_ctx *ctx, const ig_request *req,
     {
         cJSON_ArrayForEach(image, cJSON_GetObjectItemCaseSensitive(node, "images"))
         {
-            const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(image, "type"));
+            const char *type = jstr(image, "type");
             if (type && strcmp(type, "output"))
                 continue; /* previews of other nodes */
             progress(ctx, 0.9, "ComfyUI: fetching images");
@@ -377,9 +386,11 @@ int ig_sd_comfy_run(const ig_backend_ctx *ctx, const ig_request *req,
         cancel_prompt(ctx, &job);
     } else if (rc != 0) {
         err->accepted = true; /* its outcome is unknown: never queued again */
+        if (err->code == IG_ERR_PROVIDER_TIMEOUT) /* nobody will fetch it: free the GPU */
+            cancel_prompt(ctx, &job);
     } else {
         const cJSON *status = cJSON_GetObjectItemCaseSensitive(entry, "status");
-        const char *str = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(status, "status_str"));
+        const char *str = jstr(status, "status_str");
         if (str && strcmp(str, "success")) {
             ig_comfy_execution_error(job.prompt_id, status, err);
             rc = -1;

@@ -204,8 +204,10 @@ static void query_arg(char *url, size_t cap, const char *key, const char *value)
 int ig_comfy_fetch(const ig_backend_ctx *ctx, const ig_request *req, const char *model,
                    const cJSON *image, double deadline, cJSON *result, ig_error *err)
 {
-    const char *file = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(image, "filename"));
-    const char *sub = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(image, "subfolder"));
+    const char *file = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(image,
+                                                                            "filename"));
+    const char *sub = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(image,
+                                                                           "subfolder"));
     const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(image, "type"));
     if (!file || !*file)
         return ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL, IG_COMFY ": ComfyUI's "

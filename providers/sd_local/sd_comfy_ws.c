@@ -231,7 +231,8 @@ static void apply(const char *text, size_t size, const char *prompt_id, comfy_ws
     const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(data, "prompt_id"));
     if (type && id && !strcmp(id, prompt_id)) {
         if (!strcmp(type, "progress")) {
-            ev->value = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(data, "value"));
+            const cJSON *value = cJSON_GetObjectItemCaseSensitive(data, "value");
+            ev->value = (int)cJSON_GetNumberValue(value);
             ev->max = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(data, "max"));
             ev->changed = true;
         } else if (!strcmp(type, "execution_start")) {
