@@ -7,6 +7,7 @@
 #include "providers/openai/openai.h"
 #include "providers/openrouter/openrouter.h"
 #include "providers/replicate/replicate.h"
+#include "providers/sd_local/sd_local.h"
 #include "providers/stability/stability.h"
 
 const ig_backend *ig_backend_for(ig_provider_id id)
@@ -24,6 +25,8 @@ const ig_backend *ig_backend_for(ig_provider_id id)
         return &ig_replicate_backend;
     case IG_PROVIDER_STABILITY:
         return &ig_stability_backend;
+    case IG_PROVIDER_SD_LOCAL:
+        return &ig_sd_local_backend;
     case IG_PROVIDER_LOCAL:
         return &ig_local_backend;
     default:

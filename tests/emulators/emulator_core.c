@@ -135,12 +135,37 @@ static void free_half(void *cls)
     free(h);
 }
 
+/* What an upgraded connection runs (the response's upgrade hook). */
+typedef struct upgrade_call {
+    emu_upgrade_fn fn;
+    void *ctx;
+} upgrade_call;
+
+/* MHD upgrade handler: runs the provider's hook on this connection's
+ * thread, then closes the connection. */
+static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls,
+                       const char *extra_in, size_t extra_in_size, MHD_socket sock,
+                       struct MHD_UpgradeResponseHandle *urh)
+{
+    (void)conn, (void)con_cls;
+    upgrade_call *call = cls;
+    call->fn(call->ctx, sock, extra_in, extra_in_size);
+    free(call);
+    MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+}
+
 /* Sends out (freeing it); truncated = announce the full length, send half. */
 static enum MHD_Result send_response(struct MHD_Connection *conn, emu_response *out,
                                      bool truncated)
 {
     struct MHD_Response *resp;
-    if (truncated) {
+    if (out->upgrade) {
+        upgrade_call *call = emu_xalloc(sizeof *call);
+        *call = (upgrade_call){out->upgrade, out->upgrade_ctx};
+        resp = MHD_create_response_for_upgrade(on_upgrade, call);
+        if (!resp)
+            free(call), free(out->upgrade_ctx);
+    } else if (truncated) {
         half_body *h = emu_xalloc(sizeof *h);
         h->data = out->body;
         h->send = out->size / 2;
@@ -156,8 +181,9 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, emu_response *
         emu_response_clear(out);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, "Content-Type",
-                            out->content_type ? out->content_type : "application/json");
+    if (!out->upgrade)
+        MHD_add_response_header(resp, "Content-Type",
+                                out->content_type ? out->content_type : "application/json");
     for (size_t i = 0; i < out->header_count; i++)
         MHD_add_response_header(resp, out->header_names[i], out->header_values[i]);
     enum MHD_Result rc = MHD_queue_response(conn, (unsigned)out->status, resp);
@@ -359,7 +385,8 @@ emu_server *emu_server_start(const emu_config *config)
     addr.sin_port = htons((uint16_t)(config->port > 0 ? config->port : 0));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     s->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+            MHD_ALLOW_UPGRADE, /* websockets (the ComfyUI emulator's /ws) */
         0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
     const union MHD_DaemonInfo *info =

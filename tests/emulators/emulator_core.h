@@ -60,9 +60,21 @@ typedef struct emu_request {
 
 #define EMU_MAX_HEADERS 12
 
+/*
+ * Takes a connection over after "101 Switching Protocols" (websockets).
+ * Runs on the connection's own thread and may block there, reading and
+ * writing fd (the raw socket; extra holds bytes the client sent after its
+ * request), until it returns; the core then closes the connection. It must
+ * return promptly once the emulator stops (the provider tracks that).
+ * ctx is the response's upgrade_ctx, which the function owns.
+ */
+typedef void (*emu_upgrade_fn)(void *ctx, int fd, const char *extra, size_t extra_size);
+
 /* What a handler answers; the core sends and frees it. */
 typedef struct emu_response {
     int status;
+    emu_upgrade_fn upgrade;    /* set with status 101 to take the connection over */
+    void *upgrade_ctx;
     char *content_type;        /* malloc'd; NULL = application/json */
     unsigned char *body;       /* malloc'd */
     size_t size;
