@@ -1,0 +1,2 @@
+#include <criterion/criterion.h>
+Test(a1111, placeholder) {}
