@@ -9,7 +9,7 @@ add_executable(a1111-emulator emulators/a1111_emulator_main.c)
 target_link_libraries(a1111-emulator PRIVATE ig_emulators)
 set_target_properties(a1111-emulator PROPERTIES
   RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/emulators")
-ig_add_test(test_a1111_emulator test_a1111_emulator.c)
+ig_add_test(test_a1111_emulator test_a1111_emulator.c emulators/emu_test_util.c)
 target_link_libraries(test_a1111_emulator PRIVATE ig_emulators)
 add_dependencies(test_a1111_emulator a1111-emulator)
 

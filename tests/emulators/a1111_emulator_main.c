@@ -28,18 +28,17 @@ static void stop(void *emu)
     a1111_emulator_stop(emu);
 }
 
-/* Runs the playground; --auth is the shared main's --key. */
+/* Runs the playground; --auth is the shared main's --key (which also works). */
 int main(int argc, char **argv)
 {
     static const emu_playground p = {"a1111-emulator", "", start, base_url, stop};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--auth"))
             argv[i] = "--key";
-        else if (!strcmp(argv[i], "--key") || !strcmp(argv[i], "--help") ||
-                 !strcmp(argv[i], "-h")) {
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: a1111-emulator [--port N (0 = ephemeral)] "
-                   "[--auth user:password (default: none)]\n");
-            return !strcmp(argv[i], "--key") ? 2 : 0;
+                   "[--auth user:password (default: none; --key is the same)]\n");
+            return 0;
         }
     }
     return emu_playground_main(argc, argv, &p);
