@@ -308,6 +308,25 @@ Test(a1111, reference_per_mode_is_an_ip_adapter_unit)
     cr_expect_eq(emu_request_count(a1111_emulator_server(emu), "/controlnet/model_list"), 3);
 }
 
+Test(a1111, an_xl_checkpoint_takes_the_xl_ip_adapter)
+{
+    char *ref = ti_write_png(dir, "ref.png", 256, 256);
+    char args[4400];
+    snprintf(args, sizeof args, "{\"prompt\":\"a knight\",\"referenceImageUrl\":\"%s\","
+                                "\"consistencyMode\":\"loose\",\"model\":\"sd_xl_base_1.0\"}",
+             ref);
+    free(ref);
+    cJSON *r = call("generate_image", args);
+    bc_expect_ok(r, PROVIDER, 1);
+    cJSON *body = last("txt2img");
+    const cJSON *unit = unit_of(body);
+    cr_assert(unit);
+    cr_expect_str_eq(bc_str(unit, "module"), "ip-adapter_clip_sdxl");
+    cr_expect_str_eq(bc_str(unit, "model"), "ip-adapter_xl [4209e9f7]");
+    cJSON_Delete(body);
+    cJSON_Delete(r);
+}
+
 Test(a1111, reference_without_controlnet_is_reported_not_dropped)
 {
     a1111_emulator_set_controlnet(emu, false);
@@ -322,6 +341,9 @@ Test(a1111, reference_without_controlnet_is_reported_not_dropped)
     cJSON_Delete(body);
     cJSON_Delete(r);
 }
+
+/* Queues one fault of kind on path. */
+static void fault(emu_fault_kind kind, const char *path);
 
 /* --- progress and cancellation --- */
 
@@ -361,6 +383,22 @@ Test(a1111, progress_is_read_while_the_job_runs)
                   atomic_load(&a1111_reports));
     cr_expect_geq(emu_request_count(a1111_emulator_server(emu), "/sdapi/v1/progress"), 5,
                   "detection + 4 reads");
+}
+
+Test(a1111, a_failed_progress_read_is_skipped_never_resubmitting_the_job)
+{
+    a1111_emulator_set_progress_reads(emu, 2);
+    /* a first call detects the server, so the faults below hit the reads made
+     * while the second job runs */
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    bc_expect_ok(r, PROVIDER, 1);
+    cJSON_Delete(r);
+    fault(EMU_FAULT_503, "/sdapi/v1/progress");
+    fault(EMU_FAULT_RESET, "/sdapi/v1/progress");
+    r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    bc_expect_ok(r, PROVIDER, 1);
+    cJSON_Delete(r);
+    cr_expect_eq(a1111_emulator_jobs(emu, "txt2img"), 2, "a job was submitted twice");
 }
 
 Test(a1111, cancel_interrupts_the_job_and_stores_nothing)

@@ -172,9 +172,11 @@ int ig_a1111_reference_pick(const ig_backend_ctx *ctx, const ig_request *req,
         return -1;
     if (!doc) {
         ig_error_clear(err); /* the reference is optional: warn, go on */
-        ig_result_warn(result, "referenceImageUrl", "not honoured: automatic1111 has no "
-                       "ControlNet extension (GET /controlnet/model_list answered %ld); "
-                       "install sd-webui-controlnet with an IP-Adapter model", status);
+        ig_result_warn(result, "referenceImageUrl", "not honoured: %s (GET "
+                       "/controlnet/model_list answered %ld); install sd-webui-controlnet "
+                       "with an IP-Adapter model", status == 404 ? "automatic1111 has no "
+                       "ControlNet extension" : "ControlNet's models could not be listed",
+                       status);
         return 0;
     }
     const cJSON *names = cJSON_GetObjectItemCaseSensitive(doc, "model_list");
