@@ -126,8 +126,9 @@ Test(a1111_emu, txt2img_answers_pngs_info_and_parameters)
     cr_assert_eq(cJSON_GetArraySize(images), 4);
     expect_image(cJSON_GetArrayItem(images, 3), 200, 128);
     cJSON *info = info_of(&r);
-    cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(info, "all_seeds")), 4);
-    cr_expect_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(info, "all_seeds"), 3)->valuedouble, 103);
+    const cJSON *seeds = cJSON_GetObjectItem(info, "all_seeds");
+    cr_expect_eq(cJSON_GetArraySize(seeds), 4);
+    cr_expect_eq(cJSON_GetArrayItem(seeds, 3)->valuedouble, 103);
     cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(info, "sd_model_name")),
                      "v1-5-pruned-emaonly");
     cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(info, "negative_prompt")), "ugly");
@@ -504,7 +505,8 @@ Test(a1111_emu, playground_binary_serves_with_auth)
     cr_expect_eq(r.status, 401);
     ec_result_free(&r);
     const char *right[] = {BASIC, NULL};
-    r = ec_send(&(ec_call){.method = "GET", .url = target, .headers = right, .timeout_ms = 10000});
+    r = ec_send(&(ec_call){.method = "GET", .url = target, .headers = right,
+                           .timeout_ms = 10000});
     cr_expect_eq(r.status, 200, "%s", r.body);
     ec_result_free(&r);
     pp_stop(&p);

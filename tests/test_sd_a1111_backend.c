@@ -547,7 +547,8 @@ Test(a1111, server_errors_and_invalid_requests_are_classified)
     char *text = cJSON_PrintUnformatted(r);
     cr_expect(strstr(text, "Sampler not found"), "%s", text);
     cJSON_free(text);
-    cr_expect_eq(tc_warning_count(r, "providerOptions." PROVIDER), 1, "the replaced field is reported");
+    cr_expect_eq(tc_warning_count(r, "providerOptions." PROVIDER), 1,
+                 "the replaced field is reported");
     bc_expect_failure(inst, r, AUTH, "provider_invalid_request", false, 400);
     r = call("generate_image", "{\"prompt\":\"a fox\",\"providerOptions\":{\""
                                PROVIDER "\":{\"steps\":\"many\"}}}");

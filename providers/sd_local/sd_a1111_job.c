@@ -133,8 +133,8 @@ static void report_progress(const ig_backend_ctx *ctx, double deadline)
         const cJSON *progress = cJSON_GetObjectItemCaseSensitive(doc, "progress");
         const cJSON *eta = cJSON_GetObjectItemCaseSensitive(doc, "eta_relative");
         if (cJSON_IsNumber(progress)) {
-            double f = progress->valuedouble < 0 ? 0 : progress->valuedouble > 1 ? 1
-                                                                           : progress->valuedouble;
+            double f = progress->valuedouble;
+            f = f < 0 ? 0 : f > 1 ? 1 : f;
             char message[96];
             if (cJSON_IsNumber(eta) && eta->valuedouble > 0)
                 snprintf(message, sizeof message, "automatic1111 %.0f%% (eta %.0f s)",

@@ -275,8 +275,8 @@ static const route routes[] = {
 /* The 401 of HTTPBasic / Api.auth, through A1111's exception handler. */
 static void respond_auth(const emu_request *req, emu_response *out)
 {
-    a1111_respond_http(out, 401, req->auth == EMU_AUTH_ABSENT ? "Not authenticated"
-                                                              : "Incorrect username or password");
+    bool absent = req->auth == EMU_AUTH_ABSENT;
+    a1111_respond_http(out, 401, absent ? "Not authenticated" : "Incorrect username or password");
     emu_response_header(out, "WWW-Authenticate", "Basic");
 }
 
