@@ -16,3 +16,10 @@ add_dependencies(test_a1111_emulator a1111-emulator)
 # The local Stable Diffusion backend's A1111 client end to end against it.
 ig_add_test(test_sd_a1111_backend test_sd_a1111_backend.c)
 target_link_libraries(test_sd_a1111_backend PRIVATE ig_emulators)
+
+# Concurrent calls and a cancel through the A1111 client: a plain program,
+# so that a ThreadSanitizer build (IG_TSAN) can run it.
+add_executable(stress_sd_a1111 stress_sd_a1111.c)
+target_link_libraries(stress_sd_a1111 PRIVATE ig_emulators)
+add_test(NAME stress_sd_a1111 COMMAND stress_sd_a1111)
+set_tests_properties(stress_sd_a1111 PROPERTIES TIMEOUT 300)
