@@ -107,16 +107,16 @@ static int store_batch(ig_a1111_answer *ans, const ig_request *req, const char *
     if (!doc || count <= 0)
         rc = ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL, "automatic1111 answered "
                      "without images");
-    for (int i = 0; rc == 0 && i < count; i++) {
+    for (int i = 0; doc && i < count; i++) { /* one bad image does not lose the rest */
         const char *ref = cJSON_GetStringValue(cJSON_GetArrayItem(images, bi.first + i));
         ig_store_writer *writer = ig_json_b64_sink_take_ref(ans->sink, ref);
         const cJSON *seed = cJSON_GetArrayItem(bi.seeds, i);
         if (!writer)
             rc = ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL, "automatic1111 returned "
                          "an image entry without usable base64 data");
-        else
-            rc = keep_image(writer, req, model, cJSON_IsNumber(seed),
-                            cJSON_IsNumber(seed) ? seed->valuedouble : 0, result, err);
+        else if (keep_image(writer, req, model, cJSON_IsNumber(seed),
+                            cJSON_IsNumber(seed) ? seed->valuedouble : 0, result, err) != 0)
+            rc = -1;
     }
     if (rc == 0 && count < batch)
         ig_result_warn(result, "n", "automatic1111 returned %d of the %d images asked for",
