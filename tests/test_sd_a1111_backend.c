@@ -539,6 +539,9 @@ Test(a1111, server_errors_and_invalid_requests_are_classified)
     fault(EMU_FAULT_503, "/sdapi/v1/txt2img");
     bc_expect_failure(inst, call("generate_image", "{\"prompt\":\"a fox\"}"), AUTH,
                       "provider_error", true, 503);
+    fault(EMU_FAULT_429, "/sdapi/v1/txt2img"); /* a proxy in front of A1111 */
+    bc_expect_failure(inst, call("generate_image", "{\"prompt\":\"a fox\"}"), AUTH,
+                      "provider_rate_limited", true, 429);
     fault(EMU_FAULT_INVALID, "/sdapi/v1/txt2img");
     bc_expect_failure(inst, call("generate_image", "{\"prompt\":\"a fox\"}"), AUTH,
                       "provider_invalid_request", false, 422);
