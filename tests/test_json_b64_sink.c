@@ -241,6 +241,30 @@ Test(sink, two_images)
     g_free(e2);
 }
 
+/* A1111's answer: {"images": [b64, b64], "info": "..."} with "images[]". */
+Test(sink, array_key_takes_the_strings_of_its_array)
+{
+    static const char *const k_a1111[] = {"images[]", "image", NULL};
+    char *e1 = b64(png, png_n), *e2 = b64(png2, png2_n);
+    char *body = fmt("{\"images\":[\"%s\",\"data:image/png;base64,%s\"],"
+                     "\"parameters\":{\"images\":\"QUJD\",\"list\":{\"images\":[[\"QUJD\"]]}},"
+                     "\"info\":\"{\\\"seed\\\": 5}\"}", e1, e2);
+    for (size_t chunk = 1; chunk <= 4096; chunk *= 64) {
+        ig_json_b64_sink *s = new_sink(k_a1111, 1 << 20);
+        const char *skel = run_ok(s, body, chunk);
+        cr_expect_str_eq(skel, "{\"images\":[\"ig-image:0\",\"ig-image:1\"],"
+                               "\"parameters\":{\"images\":\"QUJD\",\"list\":"
+                               "{\"images\":[[\"QUJD\"]]}},\"info\":\"{\\\"seed\\\": 5}\"}");
+        cr_assert_eq(ig_json_b64_sink_count(s), 2);
+        commit_and_compare(s, 0, png, png_n);
+        commit_and_compare(s, 1, png2, png2_n);
+        ig_json_b64_sink_free(s);
+    }
+    free(body);
+    g_free(e1);
+    g_free(e2);
+}
+
 Test(sink, key_matches_only_as_key)
 {
     char *enc = b64(png, png_n);

@@ -60,6 +60,7 @@ typedef struct sink_key {
     const char *name;
     size_t len;
     bool data_url_only; /* listed as "name?" */
+    bool array_items;   /* listed as "name[]": strings directly in its array */
 } sink_key;
 
 struct ig_json_b64_sink {
@@ -80,6 +81,7 @@ struct ig_json_b64_sink {
     int depth; /* 0 = top level */
     unsigned char ctype[IG_SINK_MAX_DEPTH + 1];
     unsigned char expect[IG_SINK_MAX_DEPTH + 1];
+    int array_key[IG_SINK_MAX_DEPTH + 1]; /* "name[]" key an array is under, or -1 */
     int pending_key; /* index in keys of the key whose value comes next, or -1 */
 
     /* lexer */
@@ -419,7 +421,9 @@ static int string_begin(ig_json_b64_sink *s, uint64_t at, ig_error *err)
     if (begin_value(s, at, err) != 0)
         return -1;
     s->str_is_key = false;
-    int k = s->ctype[s->depth] == CT_OBJECT ? s->pending_key : -1;
+    int k = s->ctype[s->depth] == CT_OBJECT ? s->pending_key : s->array_key[s->depth];
+    if (s->ctype[s->depth] == CT_OBJECT && k >= 0 && s->keys[k].array_items)
+        k = -1; /* "name[]" takes strings inside its array, not a lone string */
     s->pending_key = -1;
     if (k >= 0 && !s->keys[k].data_url_only)
         return image_begin(s, k, err);
@@ -549,8 +553,10 @@ static int open_container(ig_json_b64_sink *s, unsigned char c, uint64_t at, ig_
         return -1;
     if (s->depth == IG_SINK_MAX_DEPTH)
         return bad_json(s, at, "nested more than 64 levels deep", err);
+    int k = c == '[' && s->ctype[s->depth] == CT_OBJECT ? s->pending_key : -1;
     s->pending_key = -1;
     s->depth++;
+    s->array_key[s->depth] = k >= 0 && s->keys[k].array_items ? k : -1;
     s->ctype[s->depth] = c == '{' ? CT_OBJECT : CT_ARRAY;
     s->expect[s->depth] = c == '{' ? EX_KEY_OR_END : EX_VALUE_OR_END;
     return skel_char(s, (char)c, err);
@@ -636,7 +642,9 @@ ig_json_b64_sink *ig_json_b64_sink_new(ig_image_store *store,
         size_t len = strlen(keys[k]);
         s->keys[k].name = keys[k];
         s->keys[k].data_url_only = len > 0 && keys[k][len - 1] == '?';
-        s->keys[k].len = s->keys[k].data_url_only ? len - 1 : len;
+        s->keys[k].array_items = len > 2 && !strcmp(keys[k] + len - 2, "[]");
+        s->keys[k].len = s->keys[k].data_url_only ? len - 1
+                         : s->keys[k].array_items ? len - 2 : len;
     }
     s->n_keys = n;
     s->store = store;
@@ -645,6 +653,7 @@ ig_json_b64_sink *ig_json_b64_sink_new(ig_image_store *store,
     s->probe = -1;
     s->ctype[0] = CT_TOP;
     s->expect[0] = EX_VALUE;
+    s->array_key[0] = -1;
     s->lex = LEX_WS;
     ig_error_clear(&s->first_err);
     return s;

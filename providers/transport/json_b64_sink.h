@@ -21,6 +21,10 @@
  *     a link or a data URL: its value is extracted only when it starts with
  *     "data:"; "https://..." and anything else is copied as is. A key listed
  *     without '?' is always extracted, as raw base64 or as a data URL.
+ *   - A key listed as "name[]" (e.g. "images[]", A1111's answer) is for an
+ *     array of image strings: each string directly inside the array under
+ *     that key is extracted (as raw base64 or a data URL); a lone string
+ *     under the key, or anything nested deeper, is copied untouched.
  *   - A data URL must be "data:<anything>;base64,<payload>" (";base64" right
  *     before the first ','; header at most 256 bytes); other data URLs are
  *     an error, not copied.
