@@ -19,10 +19,12 @@ static const ig_provider_info providers[IG_PROVIDER_COUNT] = {
      "STABILITY_BASE_URL", true, OPS(GEN | EDIT | UPSCALE | STYLE)},
     {IG_PROVIDER_BFL, "bfl", "Black Forest Labs", "BFL_API_KEY",
      "BFL_BASE_URL", true, OPS(GEN | EDIT | STYLE)},
+    /* fal's and Replicate's FLUX models take one image, never a content and
+     * a style image together: no transfer_style there. */
     {IG_PROVIDER_FAL, "fal", "fal", "FAL_API_KEY", "FAL_BASE_URL", true,
-     OPS(GEN | EDIT | UPSCALE | STYLE)},
+     OPS(GEN | EDIT | UPSCALE)},
     {IG_PROVIDER_REPLICATE, "replicate", "Replicate", "REPLICATE_API_TOKEN",
-     "REPLICATE_BASE_URL", true, OPS(GEN | EDIT | UPSCALE | STYLE)},
+     "REPLICATE_BASE_URL", true, OPS(GEN | EDIT | UPSCALE)},
     {IG_PROVIDER_OPENROUTER, "openrouter", "OpenRouter", "OPENROUTER_API_KEY",
      "OPENROUTER_BASE_URL", true, OPS(GEN | EDIT)},
     {IG_PROVIDER_SD_LOCAL, "stable-diffusion-local", "Local Stable Diffusion",

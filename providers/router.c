@@ -1,8 +1,6 @@
 /* router.c - see router.h. */
 #include "providers/router.h"
 
-#include "providers/backends.h"
-
 #include <stdio.h>
 #include <string.h>
 
@@ -77,21 +75,13 @@ int ig_route_preflight(const ig_config *config, const ig_request *req,
                 ig_operation_name(req->op), capable[0] ? capable : "none");
         return -1;
     }
-    if (!ig_provider_configured(config, id)) {
-        ig_fail(err, IG_ERR_PROVIDER_UNAVAILABLE, "provider",
-                "provider \"%s\" is not configured", name);
-        ig_error_hint(err, "Set %s in the environment, or "
-                           "imageGeneration.providers.%s in the agent config.",
-                      setting_of(id), name);
-        return -1;
-    }
-    if (ig_backend_for(id))
+    if (ig_provider_configured(config, id))
         return 0;
     ig_fail(err, IG_ERR_PROVIDER_UNAVAILABLE, "provider",
-            "provider \"%s\" is configured, but this build has no %s backend yet",
-            name, name);
-    ig_error_hint(err, "Provider backends arrive in a later version of this "
-                       "extension; nothing was sent anywhere.");
+            "provider \"%s\" is not configured", name);
+    ig_error_hint(err, "Set %s in the environment, or "
+                       "imageGeneration.providers.%s in the agent config.",
+                  setting_of(id), name);
     return -1;
 }
 
@@ -101,25 +91,10 @@ int ig_route_available(const ig_config *config, const ig_request *req, ig_error 
         return 0; /* ig_route_preflight checked it */
     if (req->priority == IG_PRIORITY_PRIVACY)
         return 0; /* the plan says which private provider is missing */
-    char configured[256] = "";
-    for (int id = 0; id < IG_PROVIDER_COUNT; id++) {
-        if (!ig_provider_offers(id, req->op) || req->prefs.blocked[id] ||
-            !ig_provider_configured(config, id))
-            continue;
-        if (ig_backend_for(id))
+    for (int id = 0; id < IG_PROVIDER_COUNT; id++)
+        if (ig_provider_offers(id, req->op) && !req->prefs.blocked[id] &&
+            ig_provider_configured(config, id))
             return 0;
-        size_t len = strlen(configured);
-        snprintf(configured + len, sizeof configured - len, "%s%s",
-                 len ? ", " : "", ig_provider(id)->name);
-    }
-    if (configured[0]) {
-        ig_fail(err, IG_ERR_PROVIDER_UNAVAILABLE, NULL,
-                "configured providers (%s) have no backend in this build yet",
-                configured);
-        ig_error_hint(err, "Provider backends arrive in a later version of this "
-                           "extension; nothing was sent anywhere.");
-        return -1;
-    }
     char settings[256];
     list_providers(settings, sizeof settings, req->op, req, true);
     ig_fail(err, IG_ERR_NO_PROVIDER, NULL,

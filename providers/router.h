@@ -2,9 +2,9 @@
  * router.h - the routing checks that need no model or price: whether any
  * provider could serve a call at all.
  *
- * A pinned provider must offer the operation, be configured and have a
- * backend (checked before inputs are read); an unpinned call needs at least
- * one such provider (checked after the inputs, so input errors are reported
+ * A pinned provider must offer the operation and be configured (checked
+ * before inputs are read); an unpinned call needs at least one such
+ * provider (checked after the inputs, so input errors are reported
  * even on a machine without keys). Choosing and ordering providers is the
  * fallback layer's (providers/fallback/candidates.h). Reads the process
  * environment; any thread.
@@ -20,17 +20,18 @@
  * Before inputs: returns 0 when there is no pin (and the method's local
  * provider is not blocked) or the pin can serve the request, else -1 with
  * err: IG_ERR_INVALID_ARGUMENT (the pinned provider cannot do the operation
- * or the method), IG_ERR_PROVIDER_UNAVAILABLE (not configured, no backend
- * in this build, or the method needs the blocked local provider).
+ * or the method), IG_ERR_PROVIDER_UNAVAILABLE (not configured, or the
+ * method needs the blocked local provider).
  */
 int ig_route_preflight(const ig_config *config, const ig_request *req,
                        ig_error *err);
 
 /*
  * After inputs, for an unpinned call: returns 0 when some configured,
- * unblocked provider with a backend offers the operation, else -1 with
- * IG_ERR_NO_PROVIDER (the hint names the env vars of the providers that
- * offer it) or IG_ERR_PROVIDER_UNAVAILABLE (configured ones lack a backend).
+ * unblocked provider offers the operation (or the call's priority is
+ * privacy: the plan then says which private provider is missing), else -1
+ * with IG_ERR_NO_PROVIDER (the hint names the env vars of the providers
+ * that offer it).
  */
 int ig_route_available(const ig_config *config, const ig_request *req, ig_error *err);
 

@@ -261,27 +261,6 @@ Test(fal, outpaint_pads_the_canvas_and_masks_the_new_area_locally)
     cJSON_Delete(input);
 }
 
-Test(fal, style_transfer_sends_the_style_image_to_redux_and_says_so)
-{
-    char *content = ti_write_png(dir, "content.png", 640, 480);
-    char *style = ti_write_png(dir, "style.png", 256, 256);
-    char args[8400];
-    snprintf(args, sizeof args, "{\"image\":\"%s\",\"styleImage\":\"%s\"}", content, style);
-    cJSON *r = call("transfer_style", args);
-    bc_expect_stored(inst, bc_expect_ok(r, "fal", 1), 0, 640, 480, "image/png", "fal");
-    cr_expect_str_eq(bc_str(r, "model"), "fal-ai/flux-1/dev/redux");
-    cr_expect_eq(tc_warning_count(r, "strength"), 1);
-    cr_expect_eq(tc_warning_count(r, "image"), 1);
-    cJSON_Delete(r);
-    cJSON *input = fal_emulator_last_input(emu);
-    int w, h;
-    input_image_size(input, "image_url", &w, &h);
-    cr_expect(w == 256 && h == 256, "the style image was not the one sent");
-    cr_expect_null(bc_item(input, "prompt"));
-    cJSON_Delete(input);
-    free(content), free(style);
-}
-
 Test(fal, upscale_reads_the_single_image_shape)
 {
     cJSON *r = call_with_png("upscale_image", 96, 64, "{\"image\":\"%s\",\"scale\":4}");

@@ -311,21 +311,6 @@ Test(replicate, upscale_runs_real_esrgan_by_version)
     cJSON_Delete(r);
 }
 
-Test(replicate, transfer_style_restyles_with_flux_dev_and_says_what_it_drops)
-{
-    char *content = ti_write_png(dir, "content.png", 640, 480);
-    char *style = ti_write_png(dir, "style.png", 256, 256);
-    char args[8400];
-    snprintf(args, sizeof args, "{\"image\":\"%s\",\"styleImage\":\"%s\",\"prompt\":"
-             "\"as a watercolour\"}", content, style);
-    cJSON *r = call("transfer_style", args);
-    bc_expect_ok(r, "replicate", 1);
-    cr_expect_str_eq(bc_str(r, "model"), "black-forest-labs/flux-dev");
-    cr_expect_eq(tc_warning_count(r, "styleImage"), 1);
-    cJSON_Delete(r);
-    free(content), free(style);
-}
-
 /* Queues one fault of kind on path. */
 static void fault(emu_fault_kind kind, const char *path, int retry_after)
 {

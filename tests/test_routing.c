@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "providers/backend.h"
+#include "providers/backends.h"
 #include "support/test_calls.h"
 #include "support/test_http_server.h"
 #include "support/test_images.h"
@@ -51,15 +53,31 @@ Test(routing, hint_only_names_providers_offering_the_operation)
     tc_close(inst);
 }
 
-Test(routing, configured_provider_without_backend_is_reported_honestly)
+/* The catalogue promises each provider's operations: every one has a
+ * backend whose default model can do each of them. */
+Test(routing, every_catalogued_provider_has_a_backend_for_its_operations)
 {
-    /* no replicate backend yet */
-    setenv("REPLICATE_API_TOKEN", "r8_test_routing_0123456789", 1);
-    ig_instance *inst = tc_open(NULL);
-    cJSON *r = tc_call(inst, "generate_image", "{\"prompt\":\"a\"}");
-    tc_expect_error(r, "provider_unavailable", "", "replicate", "no backend", NULL);
-    cJSON_Delete(r);
-    tc_close(inst);
+    ig_request req = {.pinned_provider = -1};
+    for (int id = 0; id < IG_PROVIDER_COUNT; id++) {
+        const ig_backend *backend = ig_backend_for(id);
+        cr_assert(backend, "%s has no backend", ig_provider(id)->name);
+        cr_expect_eq(backend->provider, id);
+        for (int op = 0; op < IG_OP_COUNT; op++) {
+            req.op = op;
+            req.mode = op == IG_OP_EDIT ? IG_EDIT_IMG2IMG : IG_EDIT_NONE;
+            const char *model = backend->default_model(op, &req);
+            if (!ig_provider_offers(id, op)) {
+                cr_expect_null(model, "%s: a model for %s, which it does not offer",
+                               ig_provider(id)->name, ig_operation_name(op));
+                continue;
+            }
+            const ig_model_caps *caps = ig_backend_model(backend, model);
+            cr_assert(caps, "%s: no default model for %s", ig_provider(id)->name,
+                      ig_operation_name(op));
+            cr_expect(caps->operations & IG_OP_BIT(op), "%s %s cannot %s",
+                      ig_provider(id)->name, model, ig_operation_name(op));
+        }
+    }
 }
 
 Test(routing, pinned_provider_blocked_by_request)

@@ -1,8 +1,9 @@
 /*
  * fal.h - the fal.ai backend: FLUX.1 [dev] generation, image-to-image,
  * LoRA inpainting (also used for outpainting on a padded canvas with a
- * locally built mask), Redux for style references, PuLID for character
- * references and ESRGAN upscaling, all through fal's queue API: submit
+ * locally built mask), PuLID for character references and ESRGAN
+ * upscaling (no transfer_style: fal's Redux takes one image, so the content
+ * image could not be sent), all through fal's queue API: submit
  * POST {base}/{model_id}, poll the returned status_url, GET the returned
  * response_url, PUT the returned cancel_url when the call is cancelled.
  * Private to providers/fal/; the backend table is the public face.
@@ -21,7 +22,6 @@ extern const ig_model_caps ig_fal_models[];
 #define FAL_FLUX_DEV "fal-ai/flux/dev"
 #define FAL_IMG2IMG "fal-ai/flux/dev/image-to-image"
 #define FAL_INPAINT "fal-ai/flux-lora/inpainting"
-#define FAL_REDUX "fal-ai/flux-1/dev/redux"
 #define FAL_PULID "fal-ai/flux-pulid"
 #define FAL_ESRGAN "fal-ai/esrgan"
 

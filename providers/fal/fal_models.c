@@ -15,24 +15,23 @@
                    .max_pixels = 2048L * 2048L
 
 const ig_model_caps ig_fal_models[] = {
-    {.model = FAL_FLUX_DEV, .operations = GEN, .seed = true, .max_n = 4,
+    /* Every fal FLUX endpoint here takes num_inference_steps and
+     * guidance_scale (cfg_steps). */
+    {.model = FAL_FLUX_DEV, .operations = GEN, .seed = true, .cfg_steps = true, .max_n = 4,
      .max_prompt_chars = PROMPT_MAX, FREE_SIZES, .output_formats = PNG_JPEG},
     /* The character-reference model: reference_image_url + id_weight. It
      * takes neither num_images nor output_format: one JPEG per request. */
     {.model = FAL_PULID, .operations = GEN, .reference_image = true, .negative_prompt = true,
-     .seed = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX, FREE_SIZES,
+     .seed = true, .cfg_steps = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX, FREE_SIZES,
      .output_formats = IG_FMT_JPEG},
     {.model = FAL_IMG2IMG, .operations = EDIT, .edit_modes = IG_MODE_BIT(IG_EDIT_IMG2IMG),
-     .seed = true, .max_n = 4, .max_prompt_chars = PROMPT_MAX, .input_sets_size = true,
+     .seed = true, .cfg_steps = true, .max_n = 4, .max_prompt_chars = PROMPT_MAX, .input_sets_size = true,
      .output_formats = PNG_JPEG},
     /* Inpainting, and outpainting as inpainting of a padded canvas. */
     {.model = FAL_INPAINT, .operations = EDIT,
      .edit_modes = IG_MODE_BIT(IG_EDIT_INPAINT) | IG_MODE_BIT(IG_EDIT_OUTPAINT),
-     .mask = true, .seed = true, .max_n = 4, .max_prompt_chars = PROMPT_MAX,
+     .mask = true, .seed = true, .cfg_steps = true, .max_n = 4, .max_prompt_chars = PROMPT_MAX,
      .input_sets_size = true, .output_formats = PNG_JPEG},
-    /* Redux takes one image and no prompt (max_prompt_chars 0). */
-    {.model = FAL_REDUX, .operations = IG_OP_BIT(IG_OP_TRANSFER_STYLE), .seed = true,
-     .max_n = 4, .input_sets_size = true, .output_formats = PNG_JPEG},
     {.model = FAL_ESRGAN, .operations = IG_OP_BIT(IG_OP_UPSCALE), .max_n = 1,
      .input_sets_size = true, .output_formats = IG_FMT_PNG},
     {0},
@@ -48,8 +47,6 @@ const char *ig_fal_default_model(ig_operation op, const ig_request *req)
     case IG_OP_EDIT:
         return req->mode == IG_EDIT_INPAINT || req->mode == IG_EDIT_OUTPAINT ? FAL_INPAINT
                                                                               : FAL_IMG2IMG;
-    case IG_OP_TRANSFER_STYLE:
-        return FAL_REDUX;
     case IG_OP_UPSCALE:
         return FAL_ESRGAN;
     default:

@@ -138,34 +138,6 @@ static int edit_fields(fal_input *in, const ig_request *req, int n, cJSON *resul
     return 0;
 }
 
-/* A side fitted to 16 within 256..2048 (Redux's image_size as we send it). */
-static int fit_side(double side)
-{
-    int s = (int)lround(side / 16.0) * 16;
-    return s < 256 ? 256 : s > 2048 ? 2048 : s;
-}
-
-/* Redux makes variations of one image: the style image is what it takes;
- * the output keeps the content image's shape. */
-static int style_fields(fal_input *in, const ig_request *req, int n, cJSON *result,
-                        ig_error *err)
-{
-    const ig_image *content = &req->images[IG_ROLE_IMAGE];
-    double w = content->info.width, h = content->info.height;
-    double scale = fmin(1.0, sqrt(2048.0 * 2048.0 / (w * h)));
-    scale = fmin(scale, 2048.0 / fmax(w, h));
-    add_image_size(in, fit_side(w * scale), fit_side(h * scale));
-    cJSON_AddNumberToObject(in->json, "num_images", n);
-    ig_result_warn(result, "image", "fal's FLUX.1 [dev] Redux takes one image: the style "
-                   "image was sent and the result is a new image in its style at the content "
-                   "image's aspect; the content image's subject and layout are not sent");
-    ig_result_warn(result, "strength", "Redux has no strength: %.2f was not sent (the "
-                   "result follows the style image fully)", req->strength);
-    if (req->prompt)
-        ig_result_warn(result, "prompt", "ignored: Redux takes no prompt");
-    return add_image(in, "image_url", &req->images[IG_ROLE_STYLE], err);
-}
-
 static int upscale_fields(fal_input *in, const ig_request *req, ig_error *err)
 {
     cJSON_AddNumberToObject(in->json, "scale", req->scale);
@@ -183,9 +155,6 @@ char *ig_fal_input(const ig_request *req, const ig_applied *applied, int n, cJSO
         break;
     case IG_OP_EDIT:
         rc = edit_fields(&in, req, n, result, err);
-        break;
-    case IG_OP_TRANSFER_STYLE:
-        rc = style_fields(&in, req, n, result, err);
         break;
     case IG_OP_UPSCALE:
         rc = upscale_fields(&in, req, err);

@@ -172,7 +172,7 @@ static bool listed_anywhere(const char *model)
 /* Whether a provider may be considered at all (before its model is known). */
 static bool usable(const ig_config *config, const ig_request *req, ig_provider_id id)
 {
-    return ig_provider_offers(id, req->op) && !req->prefs.blocked[id] && ig_backend_for(id) &&
+    return ig_provider_offers(id, req->op) && !req->prefs.blocked[id] &&
            ig_provider_configured(config, id);
 }
 

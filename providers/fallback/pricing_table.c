@@ -8,8 +8,8 @@
  *   BFL      docs.bfl.ml/quick_start/pricing (credits; 1 credit = $0.01)
  *   OpenRouter openrouter.ai/models (per-image output price)
  *   fal      fal.ai/models/<model id> (per megapixel of output; the rows are
- *            per image at 1 MP). flux/dev and flux-1/dev/redux: $0.025/MP as
- *            their pages state; flux-lora/inpainting: $0.035/MP (the FLUX.1
+ *            per image at 1 MP). flux/dev: $0.025/MP as its page
+ *            states; flux-lora/inpainting: $0.035/MP (the FLUX.1
  *            [dev] LoRA rate). Unsure, estimates: flux/dev/image-to-image
  *            $0.03 (per MP), flux-pulid $0.03 (per image, from a third-party
  *            comparison), esrgan $0.002 (billed per compute second, ~1-2 s).
@@ -76,7 +76,6 @@ const ig_price ig_builtin_prices[] = {
     {"fal", "fal-ai/flux/dev", NULL, NULL, 0.025},
     {"fal", "fal-ai/flux/dev/image-to-image", NULL, NULL, 0.03},
     {"fal", "fal-ai/flux-lora/inpainting", NULL, NULL, 0.035},
-    {"fal", "fal-ai/flux-1/dev/redux", NULL, NULL, 0.025},
     {"fal", "fal-ai/flux-pulid", NULL, NULL, 0.03},
     {"fal", "fal-ai/esrgan", NULL, NULL, 0.002},
 

@@ -37,14 +37,14 @@ static const struct {
 const ig_model_caps ig_replicate_models[] = {
     {.model = "black-forest-labs/flux-schnell", .operations = GEN, .seed = true, .max_n = 4,
      .max_prompt_chars = PROMPT_MAX, .aspect_ratios = ratios, .output_formats = ALL_FORMATS},
-    /* img2img with image + prompt_strength (edit_image img2img, transfer_style). */
-    {.model = "black-forest-labs/flux-dev",
-     .operations = GEN | EDIT | IG_OP_BIT(IG_OP_TRANSFER_STYLE),
+    /* img2img with image + prompt_strength; steps and guidance. */
+    {.model = "black-forest-labs/flux-dev", .operations = GEN | EDIT, .cfg_steps = true,
      .edit_modes = IG_MODE_BIT(IG_EDIT_IMG2IMG), .seed = true, .max_n = 4,
      .max_prompt_chars = PROMPT_MAX, .aspect_ratios = ratios, .output_formats = ALL_FORMATS},
-    /* image_prompt is Redux: a loose reference (look, not identity). */
+    /* image_prompt is Redux: a loose reference (look, not identity). Sold
+     * for typography. */
     {.model = "black-forest-labs/flux-1.1-pro", .operations = GEN, .reference_image = true,
-     .seed = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX, .aspect_ratios = pro_ratios,
+     .seed = true, .text_rendering = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX, .aspect_ratios = pro_ratios,
      .output_formats = ALL_FORMATS},
     /* Variations of redux_image; it takes no prompt (warned when given). */
     {.model = "black-forest-labs/flux-redux-dev", .operations = GEN, .reference_image = true,
@@ -54,13 +54,13 @@ const ig_model_caps ig_replicate_models[] = {
      * made locally (image_ops). Output keeps the input's size. */
     {.model = "black-forest-labs/flux-fill-pro", .operations = EDIT,
      .edit_modes = IG_MODE_BIT(IG_EDIT_INPAINT) | IG_MODE_BIT(IG_EDIT_OUTPAINT), .mask = true,
-     .seed = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX, .input_sets_size = true,
+     .seed = true, .cfg_steps = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX, .input_sets_size = true,
      .output_formats = IG_FMT_PNG | IG_FMT_JPEG},
     {.model = REAL_ESRGAN, .operations = IG_OP_BIT(IG_OP_UPSCALE), .max_n = 1,
      .input_sets_size = true, .output_formats = IG_FMT_PNG},
     /* PuLID: identity from main_face_image with id_weight; free sizes. */
     {.model = PULID, .operations = GEN, .reference_image = true, .negative_prompt = true,
-     .seed = true, .max_n = 4, .max_prompt_chars = PROMPT_MAX, .min_side = 256,
+     .seed = true, .cfg_steps = true, .max_n = 4, .max_prompt_chars = PROMPT_MAX, .min_side = 256,
      .max_side = 1536, .size_step = 32, .output_formats = ALL_FORMATS},
     {0},
 };
@@ -101,8 +101,6 @@ const char *ig_replicate_default_model(ig_operation op, const ig_request *req)
                    : "black-forest-labs/flux-dev";
     case IG_OP_UPSCALE:
         return REAL_ESRGAN;
-    case IG_OP_TRANSFER_STYLE:
-        return "black-forest-labs/flux-dev";
     default:
         return NULL;
     }

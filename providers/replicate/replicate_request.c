@@ -149,25 +149,6 @@ static int upscale_input(cJSON *in, const ig_request *req, cJSON *result, ig_err
     return add_image(in, "image", image, err);
 }
 
-/* transfer_style on flux-dev img2img: the content image restyled by the
- * prompt. No Replicate FLUX model takes a second (style) image beside an
- * init image, so the style image cannot be sent: said in a warning. */
-static int style_input(cJSON *in, const ig_request *req, int outputs, cJSON *result,
-                       ig_error *err)
-{
-    char *prompt = ig_backend_join("Restyle this image, keeping its subject and "
-                                   "composition. ", req->prompt ? req->prompt : "");
-    if (!prompt)
-        return ig_fail(err, IG_ERR_INTERNAL, NULL, "out of memory");
-    cJSON_AddStringToObject(in, "prompt", prompt);
-    free(prompt);
-    ig_result_warn(result, "styleImage", "not sent: Replicate's flux-dev img2img takes one "
-                   "image; the style comes only from the prompt (describe it there)");
-    cJSON_AddNumberToObject(in, "prompt_strength", req->strength);
-    cJSON_AddNumberToObject(in, "num_outputs", outputs);
-    return add_image(in, "image", &req->images[IG_ROLE_IMAGE], err);
-}
-
 char *ig_replicate_body(const ig_request *req, const ig_applied *applied, int outputs,
                         cJSON *result, ig_error *err)
 {
@@ -181,10 +162,8 @@ char *ig_replicate_body(const ig_request *req, const ig_applied *applied, int ou
         rc = generation_input(in, req, applied, outputs, result, err);
     else if (req->op == IG_OP_EDIT)
         rc = edit_input(in, req, applied, outputs, err);
-    else if (req->op == IG_OP_UPSCALE)
-        rc = upscale_input(in, req, result, err);
     else
-        rc = style_input(in, req, outputs, result, err);
+        rc = upscale_input(in, req, result, err);
     char *text = NULL;
     if (rc == 0) {
         if (applied->send_seed)
