@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emulators/a1111_emulator.h"
 #include "emulators/bfl_emulator.h"
+#include "emulators/fal_emulator.h"
 #include "emulators/openai_emulator.h"
 #include "emulators/openrouter_emulator.h"
+#include "emulators/replicate_emulator.h"
 #include "emulators/stability_emulator.h"
 #include "support/test_calls.h"
 #include "support/test_util.h"
@@ -20,8 +23,13 @@ static oai_emulator *openai;
 static stab_emulator *stability;
 static bfl_emulator *bfl;
 static orr_emulator *openrouter;
+static fal_emulator *fal;
+static replicate_emulator *replicate;
+static a1111_emulator *sd_local;
 
-static const char *const names[FP_COUNT] = {"openai", "stability", "bfl", "openrouter"};
+static const char *const names[FP_ALL] = {"openai",    "stability", "bfl",
+                                          "openrouter", "fal",      "replicate",
+                                          "stable-diffusion-local"};
 
 const char *fleet_name(fleet_provider p)
 {
@@ -46,12 +54,30 @@ void fleet_start(void)
     setenv("OPENROUTER_BASE_URL", orr_emulator_base_url(openrouter), 1);
 }
 
+void fleet_start_all(void)
+{
+    fleet_start();
+    fal = fal_emulator_start(0, KEY);
+    replicate = replicate_emulator_start(0, KEY);
+    sd_local = a1111_emulator_start(0, NULL);
+    cr_assert(fal && replicate && sd_local, "an emulator did not start");
+    setenv("FAL_API_KEY", KEY, 1);
+    setenv("FAL_BASE_URL", fal_emulator_base_url(fal), 1);
+    setenv("REPLICATE_API_TOKEN", KEY, 1);
+    setenv("REPLICATE_BASE_URL", replicate_emulator_base_url(replicate), 1);
+    setenv("STABLE_DIFFUSION_LOCAL_BASE_URL", a1111_emulator_base_url(sd_local), 1);
+}
+
 void fleet_stop(void)
 {
     oai_emulator_stop(openai);
     stab_emulator_stop(stability);
     bfl_emulator_stop(bfl);
     orr_emulator_stop(openrouter);
+    fal_emulator_stop(fal);
+    replicate_emulator_stop(replicate);
+    a1111_emulator_stop(sd_local);
+    fal = NULL, replicate = NULL, sd_local = NULL;
 }
 
 struct bfl_emulator *fleet_bfl(void)
@@ -68,8 +94,14 @@ emu_server *fleet_server(fleet_provider p)
         return stab_emulator_server(stability);
     case FP_BFL:
         return bfl_emulator_server(bfl);
-    default:
+    case FP_OPENROUTER:
         return orr_emulator_server(openrouter);
+    case FP_FAL:
+        return fal ? fal_emulator_server(fal) : NULL;
+    case FP_REPLICATE:
+        return replicate ? replicate_emulator_server(replicate) : NULL;
+    default:
+        return sd_local ? a1111_emulator_server(sd_local) : NULL;
     }
 }
 
@@ -81,7 +113,10 @@ ig_instance *fleet_open(const char *image_generation, const char *preferences)
     cr_assert(asprintf(&config,
                        "{\"imageGeneration\":{\"imageDir\":\"%s/images\"%s%s%s}%s%s%s}", dir,
                        own_providers ? "" : ",\"providers\":{\"bfl\":{\"pollIntervalMs\":10},"
-                                            "\"stability\":{\"pollIntervalMs\":10}}",
+                                            "\"stability\":{\"pollIntervalMs\":10},"
+                                            "\"fal\":{\"pollIntervalMs\":10},"
+                                            "\"replicate\":{\"pollIntervalMs\":10},"
+                                            "\"stable-diffusion-local\":{\"pollIntervalMs\":10}}",
                        image_generation ? "," : "", image_generation ? image_generation : "",
                        preferences ? ",\"providerPreferences\":{\"image\":" : "",
                        preferences ? preferences : "", preferences ? "}" : "") > 0);
@@ -102,7 +137,9 @@ void fleet_fault(fleet_provider p, emu_fault_kind kind, int count, int retry_aft
 
 void fleet_reset(void)
 {
-    for (int p = 0; p < FP_COUNT; p++) {
+    for (int p = 0; p < FP_ALL; p++) {
+        if (!fleet_server(p))
+            continue; /* not started */
         emu_fault_clear(fleet_server(p));
         emu_request_log_clear(fleet_server(p));
     }
@@ -110,13 +147,13 @@ void fleet_reset(void)
 
 size_t fleet_requests(fleet_provider p)
 {
-    return emu_request_count(fleet_server(p), NULL);
+    return fleet_server(p) ? emu_request_count(fleet_server(p), NULL) : 0;
 }
 
 size_t fleet_requests_to_others(fleet_provider p)
 {
     size_t n = 0;
-    for (int other = 0; other < FP_COUNT; other++)
+    for (int other = 0; other < FP_ALL; other++)
         n += other == (int)p ? 0 : fleet_requests(other);
     return n;
 }

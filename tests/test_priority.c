@@ -1,6 +1,6 @@
 /*
- * test_priority.c - the priority argument against the hosted providers'
- * emulators: each priority's order with every provider configured, the
+ * test_priority.c - the priority argument against all seven providers'
+ * emulators at once: each priority's order with every provider configured, the
  * interplay with providerPreferences and provider, latency learning
  * reordering speed after a provider gets slow, and privacy as a guarantee:
  * no request reaches any other provider, emulated or not, whatever keys are
@@ -23,21 +23,15 @@
 #define FOX "\"prompt\":\"a red fox\""
 #define SEEDED "\"routing\":{\"drawSeed\":7}"
 
-static ts_server *outside; /* any other host: providers without emulator, URLs */
+static ts_server *outside; /* any other host, for remote image URLs */
 
 static void setup(void)
 {
-    fleet_start();
+    fleet_start_all();
     static const ts_route routes[] = {{.path = "/cat.png", .behaviour = TS_RESPOND,
                                        .status = 200, .content_type = "image/png",
                                        .body = "x", .body_size = 1}};
     outside = ts_server_start(routes, 1);
-    /* The providers without an emulator here are configured too, pointing
-     * at a server that counts whatever reaches it. */
-    setenv("FAL_API_KEY", "fal-key-for-privacy-test", 1);
-    setenv("FAL_BASE_URL", ts_server_base_url(outside), 1);
-    setenv("REPLICATE_API_TOKEN", "r8_privacy_test_token", 1);
-    setenv("REPLICATE_BASE_URL", ts_server_base_url(outside), 1);
 }
 
 static void teardown(void)
@@ -82,17 +76,19 @@ static cJSON *generate(ig_instance *inst, const char *extra)
 
 static fleet_provider fleet_provider_of(const char *name)
 {
-    for (int p = 0; p < FP_COUNT; p++)
+    for (int p = 0; p < FP_ALL; p++)
         if (!strcmp(fleet_name(p), name))
             return p;
     cr_assert_fail("no emulator for %s", name);
-    return FP_COUNT;
+    return FP_ALL;
 }
 
 static size_t requests_anywhere(void)
 {
-    return fleet_requests_to_others(FP_COUNT) + (size_t)ts_server_hits(outside, NULL);
+    return fleet_requests_to_others(FP_ALL) + (size_t)ts_server_hits(outside, NULL);
 }
+
+#define SD "stable-diffusion-local"
 
 /* --- each priority's order, with every hosted provider configured --- */
 
@@ -101,15 +97,21 @@ Test(priority, each_priority_orders_the_providers_as_documented)
     static const struct {
         const char *priority, *order, *first;
     } cases[] = {
-        /* text rendering first (gpt-image, FLUX Pro, Gemini), ties by list */
-        {"quality", "openai,bfl,openrouter,stability", "openai"},
-        /* negative prompt + style presets + seed (Stability core) */
-        {"control", "stability,bfl,openai,openrouter", "stability"},
-        /* typical seconds: BFL 5, Stability 6, OpenRouter 10, OpenAI 30 */
-        {"speed", "bfl,stability,openrouter,openai", "bfl"},
-        {"variety", "openrouter,stability,bfl,openai", "openrouter"},
-        /* core $0.03 < gemini flash $0.039 < flux-pro-1.1 $0.04 < gpt-image-1 */
-        {"cost", "stability,openrouter,bfl,openai", "stability"},
+        /* text rendering (gpt-image, FLUX1.1 Pro, Gemini) 4, the rest 0;
+         * ties by the quality list */
+        {"quality", "openai,bfl,openrouter,stability,fal,replicate," SD, "openai"},
+        /* Stability core and local SD 5 (negative prompt, presets or cfg,
+         * seed), fal flux/dev 3 (cfg, seed), Replicate schnell and FLUX
+         * Pro 1 (seed), OpenAI and Gemini 0 */
+        {"control", "stability," SD ",fal,replicate,bfl,openai,openrouter", "stability"},
+        /* typical seconds: fal 4, BFL 5, Replicate and Stability 6,
+         * OpenRouter and local SD 10, OpenAI 30 */
+        {"speed", "fal,bfl,replicate,stability,openrouter," SD ",openai", "fal"},
+        {"variety", "replicate,fal,openrouter," SD ",stability,bfl,openai", "replicate"},
+        /* local SD $0 < schnell $0.003 < flux/dev $0.025 < core $0.03 <
+         * Gemini flash $0.039 < FLUX1.1 Pro $0.04 < gpt-image-1 (auto: the
+         * dearest quality, $0.25) */
+        {"cost", SD ",replicate,fal,stability,openrouter,bfl,openai", SD},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         /* A fresh instance each: speed would learn from the earlier calls. */
@@ -140,7 +142,8 @@ Test(priority, rankings_say_what_they_ranked_by)
     cJSON_Delete(r);
     r = generate(inst, "\"priority\":\"speed\"");
     first = cJSON_GetArrayItem(cJSON_GetObjectItem(routing(r), "ranking"), 0);
-    cr_expect_eq(cJSON_GetObjectItem(first, "estimatedSeconds")->valuedouble, 5);
+    cr_expect_str_eq(bc_str(first, "provider"), "fal");
+    cr_expect_eq(cJSON_GetObjectItem(first, "estimatedSeconds")->valuedouble, 4);
     cr_expect(cJSON_IsFalse(cJSON_GetObjectItem(first, "observed")));
     cJSON_Delete(r);
     r = generate(inst, "\"priority\":\"variety\"");
@@ -149,15 +152,16 @@ Test(priority, rankings_say_what_they_ranked_by)
     tc_close(inst);
 }
 
-/* cost ranks this very request: low quality makes gpt-image-1 the cheapest. */
+/* cost ranks this very request: low quality makes gpt-image-1 ($0.011)
+ * cheaper than every hosted FLUX but schnell. */
 Test(priority, cost_ranks_the_estimate_for_this_request)
 {
-    ig_instance *inst = fleet_open(SEEDED, NULL);
+    ig_instance *inst = fleet_open(SEEDED, "{\"blocked\":[\"" SD "\"]}");
     cJSON *r = generate(inst, "\"priority\":\"cost\",\"quality\":\"low\",\"size\":\"1024x1024\"");
-    bc_expect_ok(r, "openai", 1); /* $0.011 */
-    cr_expect_str_eq(order(r), "openai,stability,openrouter,bfl");
-    const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(routing(r), "ranking"), 0);
-    cr_expect_float_eq(cJSON_GetObjectItem(first, "estimatedUsd")->valuedouble, 0.011, 1e-9);
+    bc_expect_ok(r, "replicate", 1);
+    cr_expect_str_eq(order(r), "replicate,openai,fal,stability,openrouter,bfl");
+    const cJSON *second = cJSON_GetArrayItem(cJSON_GetObjectItem(routing(r), "ranking"), 1);
+    cr_expect_float_eq(cJSON_GetObjectItem(second, "estimatedUsd")->valuedouble, 0.011, 1e-9);
     cJSON_Delete(r);
     tc_close(inst);
 }
@@ -166,27 +170,24 @@ Test(priority, cost_ranks_the_estimate_for_this_request)
 
 Test(priority, preferences_and_pins_win_over_priority)
 {
+    /* Speed with every provider's typical time, whatever calls take here. */
     ig_instance *inst = fleet_open(SEEDED ",\"priority\":\"speed\"", NULL);
-    cJSON *r = generate(inst, NULL); /* the config's default priority */
-    cr_expect_str_eq(order(r), "bfl,stability,openrouter,openai");
+    cJSON *r = generate(inst, "\"provider\":\"openrouter\"");
+    cr_expect_str_eq(rule(r), "pinned");
     cJSON_Delete(r);
     r = generate(inst, "\"priority\":\"quality\""); /* the request's replaces it */
-    cr_expect_str_eq(order(r), "openai,bfl,openrouter,stability");
+    cr_expect_str_eq(order(r), "openai,bfl,openrouter,stability,fal,replicate," SD);
     cJSON_Delete(r);
-    r = generate(inst, "\"providerPreferences\":{\"preferred\":[\"openrouter\"]}");
+    r = generate(inst, "\"providerPreferences\":{\"preferred\":[\"openrouter\"],"
+                 "\"blocked\":[\"fal\"]}"); /* the config's default priority: speed */
     bc_expect_ok(r, "openrouter", 1);
-    cr_expect_str_eq(order(r), "openrouter,bfl,stability,openai", "the rest by speed");
+    cr_expect_str_eq(order(r), "openrouter,bfl,replicate,stability," SD ",openai",
+                     "the rest by speed, fal never");
     cr_expect_str_eq(rule(r), "preferred");
-    cJSON_Delete(r);
-    r = generate(inst, "\"providerPreferences\":{\"blocked\":[\"bfl\"]}");
-    cr_expect_str_eq(order(r), "stability,openrouter,openai");
     cJSON_Delete(r);
     r = generate(inst, "\"providerPreferences\":{\"weights\":{\"openai\":1}}");
     bc_expect_ok(r, "openai", 1);
     cr_expect_str_eq(rule(r), "weights");
-    cJSON_Delete(r);
-    r = generate(inst, "\"provider\":\"openrouter\"");
-    cr_expect_str_eq(rule(r), "pinned");
     cJSON_Delete(r);
     tc_close(inst);
 }
@@ -196,14 +197,14 @@ Test(priority, preferences_and_pins_win_over_priority)
 Test(priority, a_provider_that_gets_slow_drops_in_the_speed_order)
 {
     /* BFL is taken to need 0.05 s, the others 0.5 s. */
+#define SLOW(id) "\"" id "\":{\"typicalSeconds\":0.5,\"pollIntervalMs\":10}"
     ig_instance *inst = fleet_open(
-        SEEDED ",\"priority\":\"speed\",\"providers\":{"
-        "\"openai\":{\"typicalSeconds\":0.5},\"stability\":{\"typicalSeconds\":0.5,"
-        "\"pollIntervalMs\":10},\"bfl\":{\"typicalSeconds\":0.05,\"pollIntervalMs\":10},"
-        "\"openrouter\":{\"typicalSeconds\":0.5}}", NULL);
+        SEEDED ",\"priority\":\"speed\",\"providers\":{" SLOW("openai") "," SLOW("stability")
+        "," SLOW("fal") "," SLOW("replicate") "," SLOW("openrouter") "," SLOW(SD) ","
+        "\"bfl\":{\"typicalSeconds\":0.05,\"pollIntervalMs\":10}}", NULL);
     cJSON *r = generate(inst, NULL);
     bc_expect_ok(r, "bfl", 1);
-    cr_expect_str_eq(order(r), "bfl,stability,openrouter,openai");
+    cr_expect_str_eq(order(r), "bfl,fal,replicate,stability,openrouter," SD ",openai");
     cJSON_Delete(r);
     /* Then BFL takes 2 s more to accept a task: its average moves 0.3 of
      * the way, past the others' 0.5 s. */
@@ -214,9 +215,9 @@ Test(priority, a_provider_that_gets_slow_drops_in_the_speed_order)
     bc_expect_ok(r, "bfl", 1);
     cJSON_Delete(r);
     r = generate(inst, NULL);
-    bc_expect_ok(r, "stability", 1);
-    cr_expect_str_eq(order(r), "stability,openrouter,openai,bfl");
-    const cJSON *last = cJSON_GetArrayItem(cJSON_GetObjectItem(routing(r), "ranking"), 3);
+    bc_expect_ok(r, "fal", 1);
+    cr_expect_str_eq(order(r), "fal,replicate,stability,openrouter," SD ",openai,bfl");
+    const cJSON *last = cJSON_GetArrayItem(cJSON_GetObjectItem(routing(r), "ranking"), 6);
     cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(last, "observed")));
     cr_expect_gt(cJSON_GetObjectItem(last, "estimatedSeconds")->valuedouble, 0.5);
     cJSON_Delete(r);
@@ -225,37 +226,77 @@ Test(priority, a_provider_that_gets_slow_drops_in_the_speed_order)
 
 /* --- privacy: a guarantee, not a preference --- */
 
-Test(priority, privacy_sends_nothing_anywhere_even_with_every_key_set)
+/* Runs tool under privacy with "%s" in args_fmt standing for a fresh PNG. */
+static cJSON *private_call(ig_instance *inst, const char *tool, const char *args_fmt)
 {
-    ig_instance *inst = fleet_open(SEEDED, "{\"preferred\":[\"openai\",\"stability\"]}");
     char *dir = tu_make_temp_dir("ig-privacy");
     char *png = ti_write_png(dir, "in.png", 64, 64);
     char args[1200];
-    static const char *const tools[][2] = {
-        {"generate_image", "{" FOX ",\"priority\":\"privacy\"}"},
-        {"edit_image", "{\"image\":\"%s\",\"prompt\":\"a hat\",\"priority\":\"privacy\"}"},
-        {"variate_image", "{\"image\":\"%s\",\"priority\":\"privacy\"}"},
-        {"transfer_style", "{\"image\":\"%s\",\"styleImage\":\"%s\",\"priority\":\"privacy\"}"},
-    };
+    snprintf(args, sizeof args, args_fmt, png, png);
+    cJSON *r = tc_call(inst, tool, args);
+    free(png);
+    tu_remove_tree(dir);
+    free(dir);
+    return r;
+}
+
+#define PRIVATE ",\"priority\":\"privacy\""
+
+/* Every hosted provider is configured and preferred: only local Stable
+ * Diffusion (on 127.0.0.1) and the embedded provider may run. */
+Test(priority, privacy_uses_only_this_machine_even_with_every_key_set)
+{
+    ig_instance *inst = fleet_open(SEEDED, "{\"preferred\":[\"openai\",\"stability\"]}");
     fleet_reset();
+    cJSON *r = private_call(inst, "generate_image", "{" FOX PRIVATE "}");
+    bc_expect_ok(r, SD, 1);
+    cr_expect_str_eq(order(r), SD);
+    cr_expect_str_eq(rule(r), "priority");
+    cJSON_Delete(r);
+    r = private_call(inst, "edit_image", "{\"image\":\"%s\",\"prompt\":\"a hat\"" PRIVATE "}");
+    bc_expect_ok(r, SD, 1);
+    cJSON_Delete(r);
+    r = private_call(inst, "upscale_image", "{\"image\":\"%s\"" PRIVATE "}");
+    bc_expect_ok(r, SD, 1);
+    cr_expect_str_eq(order(r), SD ",local");
+    cJSON_Delete(r);
+    /* Nothing private can vary or restyle: refused, with no request sent. */
+    r = private_call(inst, "variate_image", "{\"image\":\"%s\"" PRIVATE "}");
+    tc_expect_error(r, "no_private_provider", "priority", "variate", NULL);
+    cr_expect(strstr(bc_str(cJSON_GetObjectItem(r, "error"), "hint"), "Neither"));
+    cJSON_Delete(r);
+    r = private_call(inst, "transfer_style",
+                     "{\"image\":\"%s\",\"styleImage\":\"%s\"" PRIVATE "}");
+    tc_expect_error(r, "no_private_provider", "priority", NULL);
+    cJSON_Delete(r);
+    cr_expect_gt(fleet_requests(FP_SD_LOCAL), 0);
+    cr_expect_eq(fleet_requests_to_others(FP_SD_LOCAL), 0, "no hosted provider was asked");
+    cr_expect_eq(ts_server_hits(outside, NULL), 0);
+    tc_close(inst);
+}
+
+/* Without local Stable Diffusion only the embedded provider is left. */
+Test(priority, privacy_without_local_stable_diffusion_sends_nothing_anywhere)
+{
+    unsetenv("STABLE_DIFFUSION_LOCAL_BASE_URL"); /* this test's process only */
+    ig_instance *inst = fleet_open(SEEDED, NULL);
+    fleet_reset();
+    static const char *const tools[][2] = {
+        {"generate_image", "{" FOX PRIVATE "}"},
+        {"edit_image", "{\"image\":\"%s\",\"prompt\":\"a hat\"" PRIVATE "}"},
+    };
     for (size_t i = 0; i < sizeof tools / sizeof *tools; i++) {
-        snprintf(args, sizeof args, tools[i][1], png, png);
-        cJSON *r = tc_call(inst, tools[i][0], args);
+        cJSON *r = private_call(inst, tools[i][0], tools[i][1]);
         tc_expect_error(r, "no_private_provider", "priority", "no private provider", NULL);
         cr_expect(strstr(bc_str(cJSON_GetObjectItem(r, "error"), "hint"),
                          "STABLE_DIFFUSION_LOCAL_BASE_URL"), "%s", tools[i][0]);
         cJSON_Delete(r);
     }
-    /* Upscaling has a private provider: the embedded one, never Stability. */
-    snprintf(args, sizeof args, "{\"image\":\"%s\",\"priority\":\"privacy\"}", png);
-    cJSON *r = tc_call(inst, "upscale_image", args);
+    cJSON *r = private_call(inst, "upscale_image", "{\"image\":\"%s\"" PRIVATE "}");
     bc_expect_ok(r, "local", 1);
     cr_expect_str_eq(order(r), "local");
     cJSON_Delete(r);
     cr_expect_eq(requests_anywhere(), 0, "not one request left this process");
-    free(png);
-    tu_remove_tree(dir);
-    free(dir);
     tc_close(inst);
 }
 

@@ -233,12 +233,18 @@ static int explain_empty(const ig_request *req, int over_budget,
         ig_fail(err, IG_ERR_NO_PRIVATE_PROVIDER, "priority",
                 "priority privacy: no private provider can %s images (see routing.skipped)",
                 ig_operation_name(req->op));
-        ig_error_hint(err, "%s, or drop priority privacy to let a hosted provider do it "
+        const char *fix =
+            !ig_provider_offers(IG_PROVIDER_SD_LOCAL, req->op) &&
+                    !ig_provider_offers(IG_PROVIDER_LOCAL, req->op)
+                ? "Neither local Stable Diffusion nor the embedded provider can do this "
+                  "operation"
+            : req->op == IG_OP_UPSCALE
+                ? "Unblock \"local\", or set STABLE_DIFFUSION_LOCAL_BASE_URL"
+                : "Set STABLE_DIFFUSION_LOCAL_BASE_URL to a Stable Diffusion server on this "
+                  "machine (or in imageGeneration.privateNetworks), unblocked";
+        ig_error_hint(err, "%s; or drop priority privacy to let a hosted provider do it "
                            "(the data would then leave this machine). Nothing was sent.",
-                      req->op == IG_OP_UPSCALE
-                          ? "Unblock \"local\" or set STABLE_DIFFUSION_LOCAL_BASE_URL"
-                          : "Set STABLE_DIFFUSION_LOCAL_BASE_URL to a Stable Diffusion "
-                            "server on this machine (or in imageGeneration.privateNetworks)");
+                      fix);
         return -1;
     }
     if (over_budget) {
