@@ -1,10 +1,25 @@
 /* emu_playground.c - the shared playground main() (see emu_playground.h). */
 #include "emulators/emu_playground.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+static int stop_pipe[2] = {-1, -1};
+
+/* SIGINT/SIGTERM: wake main(). A handler rather than sigwait, because a
+ * thread started before main() (AddressSanitizer's) does not block the
+ * signals, and the default action there would kill the process mid-stop. */
+static void on_stop_signal(int sig)
+{
+    int saved = errno;
+    ssize_t ignored = write(stop_pipe[1], &sig, 1);
+    (void)ignored;
+    errno = saved;
+}
 
 /* Prints the usage line to f. */
 static void usage(FILE *f, const emu_playground *p)
@@ -36,12 +51,12 @@ int emu_playground_main(int argc, char **argv, const emu_playground *p)
             return 2;
         }
     }
-    /* Block the signals before the daemon's threads start, then wait for one. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    if (pipe(stop_pipe) != 0)
+        return 1;
+    struct sigaction sa = {.sa_handler = on_stop_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     void *emu = p->start(port, key);
     if (!emu) {
         fprintf(stderr, "%s: cannot listen on 127.0.0.1:%d\n", p->name, port);
@@ -49,8 +64,9 @@ int emu_playground_main(int argc, char **argv, const emu_playground *p)
     }
     printf("listening on %s\n", p->base_url(emu));
     fflush(stdout);
-    int sig = 0;
-    sigwait(&set, &sig);
+    char sig;
+    while (read(stop_pipe[0], &sig, 1) < 0 && errno == EINTR)
+        ;
     p->stop(emu);
     return 0;
 }
