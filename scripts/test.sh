@@ -21,11 +21,11 @@ ig_build "$IG_ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DIG_SANITIZE=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$IG_ROOT/build-asan" -j "$jobs" --timeout 600
 
-echo "== build-tsan/ (ThreadSanitizer: stress_threads)"
+echo "== build-tsan/ (ThreadSanitizer: stress_threads, stress_sd_a1111)"
 cmake -S "$IG_ROOT" -B "$IG_ROOT/build-tsan" -DCMAKE_BUILD_TYPE=Debug -DIG_TSAN=ON >/dev/null
-cmake --build "$IG_ROOT/build-tsan" -j "$jobs" --target stress_threads
+cmake --build "$IG_ROOT/build-tsan" -j "$jobs" --target stress_threads stress_sd_a1111
 # libglib/libvips are not instrumented and lock with raw futexes, which TSan
 # cannot see: report only accesses made from our own (instrumented) code, and
 # make GLib allocate with malloc. A race planted in our code is still caught.
 G_SLICE=always-malloc TSAN_OPTIONS="halt_on_error=1 ignore_noninstrumented_modules=1" \
-  ctest --test-dir "$IG_ROOT/build-tsan" -R '^stress_threads$' --timeout 600
+  ctest --test-dir "$IG_ROOT/build-tsan" -R '^(stress_threads|stress_sd_a1111)$' --timeout 600
