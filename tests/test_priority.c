@@ -310,7 +310,7 @@ Test(priority, privacy_refuses_remote_inputs_and_hosted_pins_before_anything_is_
     cJSON *r = tc_call(inst, "upscale_image", args);
     tc_expect_error(r, "invalid_argument", "image", "remote URL", NULL);
     cJSON_Delete(r);
-    r = tc_call(inst, "generate_image", "{" FOX ",\"priority\":\"privacy\",\"provider\":\"openai\"}");
+    r = tc_call(inst, "generate_image", "{" FOX PRIVATE ",\"provider\":\"openai\"}");
     tc_expect_error(r, "invalid_argument", "provider", "hosted service", NULL);
     cJSON_Delete(r);
     cr_expect_eq(requests_anywhere(), 0);

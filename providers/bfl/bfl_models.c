@@ -24,14 +24,14 @@ static const char *const ratios[] = {"21:9", "16:9", "3:2", "4:3", "5:4", "1:1",
     {.model = name,                                                            \
      .operations = GEN | IG_OP_BIT(IG_OP_EDIT) | IG_OP_BIT(IG_OP_TRANSFER_STYLE), \
      .edit_modes = IG_MODE_BIT(IG_EDIT_IMG2IMG), .reference_image = true, .seed = true, \
-     .text_rendering = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX, .aspect_ratios = ratios,      \
-     .output_formats = ALL_FORMATS}
+     .text_rendering = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX,      \
+     .aspect_ratios = ratios, .output_formats = ALL_FORMATS}
 
 const ig_model_caps ig_bfl_models[] = {
     FREE_SIZE("flux-pro-1.1", true, false),
     {.model = "flux-pro-1.1-ultra", .operations = GEN, .reference_image = true,
-     .seed = true, .text_rendering = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX, .aspect_ratios = ratios,
-     .output_formats = ALL_FORMATS},
+     .seed = true, .text_rendering = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX,
+     .aspect_ratios = ratios, .output_formats = ALL_FORMATS},
     FREE_SIZE("flux-dev", false, true),
     KONTEXT("flux-kontext-pro"),
     KONTEXT("flux-kontext-max"),

@@ -25,8 +25,8 @@ const ig_model_caps ig_fal_models[] = {
      .seed = true, .cfg_steps = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX, FREE_SIZES,
      .output_formats = IG_FMT_JPEG},
     {.model = FAL_IMG2IMG, .operations = EDIT, .edit_modes = IG_MODE_BIT(IG_EDIT_IMG2IMG),
-     .seed = true, .cfg_steps = true, .max_n = 4, .max_prompt_chars = PROMPT_MAX, .input_sets_size = true,
-     .output_formats = PNG_JPEG},
+     .seed = true, .cfg_steps = true, .max_n = 4, .max_prompt_chars = PROMPT_MAX,
+     .input_sets_size = true, .output_formats = PNG_JPEG},
     /* Inpainting, and outpainting as inpainting of a padded canvas. */
     {.model = FAL_INPAINT, .operations = EDIT,
      .edit_modes = IG_MODE_BIT(IG_EDIT_INPAINT) | IG_MODE_BIT(IG_EDIT_OUTPAINT),

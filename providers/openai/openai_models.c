@@ -20,8 +20,8 @@ static const char *const dalle2_sizes[] = {"256x256", "512x512", "1024x1024", NU
 #define GPT_IMAGE(name)                                                        \
     {.model = name, .operations = IG_OP_BIT(IG_OP_GENERATE) | IG_OP_BIT(IG_OP_EDIT), \
      .edit_modes = GPT_EDIT_MODES, .mask = true, .transparent_background = true, \
-     .text_rendering = true, .max_n = 10, .max_prompt_chars = 32000, .sizes = gpt_sizes,               \
-     .qualities = gpt_qualities, .output_formats = ALL_FORMATS}
+     .text_rendering = true, .max_n = 10, .max_prompt_chars = 32000,          \
+     .sizes = gpt_sizes, .qualities = gpt_qualities, .output_formats = ALL_FORMATS}
 
 const ig_model_caps ig_openai_models[] = {
     GPT_IMAGE("gpt-image-1"),
@@ -29,8 +29,8 @@ const ig_model_caps ig_openai_models[] = {
     GPT_IMAGE("gpt-image-1.5"),
     {.model = "gpt-image-2", .operations = IG_OP_BIT(IG_OP_GENERATE) | IG_OP_BIT(IG_OP_EDIT),
      .edit_modes = GPT_EDIT_MODES, .mask = true, .transparent_background = true,
-     .text_rendering = true, .max_n = 10, .max_prompt_chars = 32000, .min_side = 256, .max_side = 3840,
-     .size_step = 16, .max_aspect = 3.0, .max_pixels = 3840L * 2160,
+     .text_rendering = true, .max_n = 10, .max_prompt_chars = 32000, .min_side = 256,
+     .max_side = 3840, .size_step = 16, .max_aspect = 3.0, .max_pixels = 3840L * 2160,
      .qualities = gpt_qualities, .output_formats = ALL_FORMATS},
     {.model = "dall-e-3", .operations = IG_OP_BIT(IG_OP_GENERATE), .text_rendering = true,
      .max_n = 1,

@@ -12,8 +12,8 @@ static const char *const ratios[] = {"1:1", "2:3", "3:2", "3:4", "4:3", "4:5",
 #define CHAT_IMAGE_MODEL(name)                                                 \
     {.model = name, .operations = IG_OP_BIT(IG_OP_GENERATE) | IG_OP_BIT(IG_OP_EDIT), \
      .edit_modes = IG_MODE_BIT(IG_EDIT_IMG2IMG), .reference_image = true,      \
-     .text_rendering = true, .max_n = 1, .max_prompt_chars = 32000, .aspect_ratios = ratios,           \
-     .output_formats = IG_FMT_PNG}
+     .text_rendering = true, .max_n = 1, .max_prompt_chars = 32000,           \
+     .aspect_ratios = ratios, .output_formats = IG_FMT_PNG}
 
 const ig_model_caps ig_openrouter_models[] = {
     CHAT_IMAGE_MODEL("google/gemini-2.5-flash-image"),

@@ -44,8 +44,8 @@ const ig_model_caps ig_replicate_models[] = {
     /* image_prompt is Redux: a loose reference (look, not identity). Sold
      * for typography. */
     {.model = "black-forest-labs/flux-1.1-pro", .operations = GEN, .reference_image = true,
-     .seed = true, .text_rendering = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX, .aspect_ratios = pro_ratios,
-     .output_formats = ALL_FORMATS},
+     .seed = true, .text_rendering = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX,
+     .aspect_ratios = pro_ratios, .output_formats = ALL_FORMATS},
     /* Variations of redux_image; it takes no prompt (warned when given). */
     {.model = "black-forest-labs/flux-redux-dev", .operations = GEN, .reference_image = true,
      .seed = true, .max_n = 4, .max_prompt_chars = PROMPT_MAX, .aspect_ratios = ratios,
@@ -54,8 +54,8 @@ const ig_model_caps ig_replicate_models[] = {
      * made locally (image_ops). Output keeps the input's size. */
     {.model = "black-forest-labs/flux-fill-pro", .operations = EDIT,
      .edit_modes = IG_MODE_BIT(IG_EDIT_INPAINT) | IG_MODE_BIT(IG_EDIT_OUTPAINT), .mask = true,
-     .seed = true, .cfg_steps = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX, .input_sets_size = true,
-     .output_formats = IG_FMT_PNG | IG_FMT_JPEG},
+     .seed = true, .cfg_steps = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX,
+     .input_sets_size = true, .output_formats = IG_FMT_PNG | IG_FMT_JPEG},
     {.model = REAL_ESRGAN, .operations = IG_OP_BIT(IG_OP_UPSCALE), .max_n = 1,
      .input_sets_size = true, .output_formats = IG_FMT_PNG},
     /* PuLID: identity from main_face_image with id_weight; free sizes. */

@@ -23,14 +23,15 @@ static const char *const presets[] = {
  * takes cfg_scale; large is the one sold for typography. */
 #define SD3(name, text)                                                        \
     {.model = name, .operations = GEN | EDIT, .edit_modes = IG_MODE_BIT(IG_EDIT_IMG2IMG), \
-     .negative_prompt = true, .seed = true, .text_rendering = text, .cfg_steps = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX, \
-     .aspect_ratios = ratios, .input_sets_size = true,                          \
+     .negative_prompt = true, .seed = true, .text_rendering = text, .cfg_steps = true, \
+     .max_n = 1, .max_prompt_chars = PROMPT_MAX, .aspect_ratios = ratios,       \
+     .input_sets_size = true,                                                   \
      .output_formats = IG_FMT_PNG | IG_FMT_JPEG}
 
 const ig_model_caps ig_stability_models[] = {
     {.model = "ultra", .operations = GEN | EDIT, .edit_modes = IG_MODE_BIT(IG_EDIT_IMG2IMG),
-     .negative_prompt = true, .seed = true, .text_rendering = true, .max_n = 1, .max_prompt_chars = PROMPT_MAX,
-     .aspect_ratios = ratios, .styles = presets, .input_sets_size = true,
+     .negative_prompt = true, .seed = true, .text_rendering = true, .max_n = 1,
+     .max_prompt_chars = PROMPT_MAX, .aspect_ratios = ratios, .styles = presets, .input_sets_size = true,
      .output_formats = ALL_FORMATS},
     {.model = "core", .operations = GEN, .negative_prompt = true, .seed = true, .max_n = 1,
      .max_prompt_chars = PROMPT_MAX, .aspect_ratios = ratios, .styles = presets,

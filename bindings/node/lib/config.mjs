@@ -39,7 +39,8 @@ export function buildConfig(options = {}, getSecret, keyedProviders) {
   for (const provider of keyedProviders) {
     const key = typeof getSecret === 'function' ? getSecret(`${provider}.apiKey`) : undefined;
     if (typeof key === 'string' && key.trim()) {
-      doc = deepMerge(doc, { imageGeneration: { providers: { [provider]: { apiKey: key.trim() } } } });
+      const entry = { [provider]: { apiKey: key.trim() } };
+      doc = deepMerge(doc, { imageGeneration: { providers: entry } });
     }
   }
   return doc;
