@@ -65,14 +65,9 @@ static cJSON *call(const char *tool, const char *args)
     return tc_call(inst, tool, args);
 }
 
-/* tool(args) where args has "%s" standing for a fresh w x h PNG's path. */
 static cJSON *call_with_png(const char *tool, int w, int h, const char *args_fmt)
 {
-    char *image = ti_write_png(dir, "src.png", w, h);
-    char args[8192];
-    snprintf(args, sizeof args, args_fmt, image);
-    free(image);
-    return call(tool, args);
+    return tc_call_with_png(inst, dir, tool, w, h, args_fmt);
 }
 
 /* The last body the emulator took for kind (freed by the caller). */

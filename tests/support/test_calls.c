@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "providers/catalog.h"
+#include "support/test_images.h"
 #include "support/test_util.h"
 #include "tools/tool_call.h"
 
@@ -89,4 +90,14 @@ int tc_warning_count(const cJSON *result, const char *field)
         count += f && !strcmp(f, field);
     }
     return count;
+}
+
+cJSON *tc_call_with_png(ig_instance *inst, const char *dir, const char *tool, int w, int h,
+                        const char *args_fmt)
+{
+    char *image = ti_write_png(dir, "src.png", w, h);
+    char args[8192];
+    snprintf(args, sizeof args, args_fmt, image);
+    free(image);
+    return tc_call(inst, tool, args);
 }

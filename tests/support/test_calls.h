@@ -21,6 +21,11 @@ void tc_close(ig_instance *inst);
 /* Runs a synchronous call and returns the parsed result (caller deletes). */
 cJSON *tc_call(ig_instance *inst, const char *tool, const char *args_json);
 
+/* tc_call of tool with args_fmt, whose "%s" stands for the path of a fresh
+ * w x h PNG written into dir. */
+cJSON *tc_call_with_png(ig_instance *inst, const char *dir, const char *tool, int w, int h,
+                        const char *args_fmt);
+
 /* Asserts the result failed with code and field ("" = none) and that the
  * message contains every NULL-terminated substring given. */
 void tc_expect_error(const cJSON *result, const char *code, const char *field, ...);
