@@ -86,22 +86,66 @@ cJSON *ig_backend_image_meta(const ig_request *req, const char *provider,
     return meta;
 }
 
+/* Commits with meta (deleted here) and appends the image to result. */
+static int commit_with(ig_store_writer *writer, cJSON *meta, cJSON *result, ig_error *err)
+{
+    ig_stored_image stored;
+    int rc = ig_store_writer_commit(writer, meta, &stored, err);
+    cJSON_Delete(meta);
+    if (rc == 0)
+        ig_result_add_image(result, &stored);
+    else if (err->code == IG_ERR_IMAGE_UNREADABLE)
+        err->code = IG_ERR_PROVIDER_BAD_RESPONSE;
+    return rc;
+}
+
 int ig_backend_commit_image(ig_store_writer *writer, const ig_request *req,
                             const char *provider, const char *model,
                             const char *revised_prompt, cJSON *result, ig_error *err)
 {
     cJSON *meta = ig_backend_image_meta(req, provider, model, revised_prompt);
-    ig_stored_image stored;
-    int rc = ig_store_writer_commit(writer, meta, &stored, err);
-    cJSON_Delete(meta);
-    if (rc == 0) {
-        ig_result_add_image(result, &stored);
-        if (revised_prompt && cJSON_IsNull(ig_result_get(result, "revisedPrompt")))
-            ig_result_put(result, "revisedPrompt", cJSON_CreateString(revised_prompt));
-    } else if (err->code == IG_ERR_IMAGE_UNREADABLE) {
-        err->code = IG_ERR_PROVIDER_BAD_RESPONSE;
-    }
+    int rc = commit_with(writer, meta, result, err);
+    if (rc == 0 && revised_prompt && cJSON_IsNull(ig_result_get(result, "revisedPrompt")))
+        ig_result_put(result, "revisedPrompt", cJSON_CreateString(revised_prompt));
     return rc;
+}
+
+int ig_backend_commit_seeded(ig_store_writer *writer, const ig_request *req,
+                             const char *provider, const char *model, bool has_seed,
+                             double seed, cJSON *result, ig_error *err)
+{
+    cJSON *meta = ig_backend_image_meta(req, provider, model, NULL);
+    if (has_seed) { /* the seed the provider used, given or drawn */
+        cJSON_DeleteItemFromObjectCaseSensitive(meta, "seed");
+        cJSON_AddNumberToObject(meta, "seed", seed);
+    }
+    if (commit_with(writer, meta, result, err) != 0)
+        return -1;
+    cJSON *images = ig_result_get(result, "images");
+    cJSON *last = cJSON_GetArrayItem(images, cJSON_GetArraySize(images) - 1);
+    if (has_seed && last)
+        cJSON_AddNumberToObject(last, "seed", seed);
+    return 0;
+}
+
+void ig_backend_fastapi_detail(const cJSON *detail, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (cJSON_IsString(detail)) {
+        snprintf(out, cap, "%s", detail->valuestring);
+        return;
+    }
+    const cJSON *first = cJSON_GetArrayItem(detail, 0);
+    const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(first, "msg"));
+    const cJSON *loc = cJSON_GetObjectItemCaseSensitive(first, "loc");
+    const cJSON *last = cJSON_GetArrayItem(loc, cJSON_GetArraySize(loc) - 1);
+    char field[64] = "";
+    if (cJSON_IsString(last))
+        snprintf(field, sizeof field, "%s: ", last->valuestring);
+    else if (cJSON_IsNumber(last))
+        snprintf(field, sizeof field, "%d: ", last->valueint);
+    if (msg)
+        snprintf(out, cap, "%s%s", field, msg);
 }
 
 int ig_backend_commit_ref(ig_json_b64_sink *sink, const char *ref, const ig_request *req,

@@ -86,6 +86,18 @@ int ig_backend_commit_image(ig_store_writer *writer, const ig_request *req,
                             const char *revised_prompt, cJSON *result, ig_error *err);
 
 /*
+ * As ig_backend_commit_image, with the seed the provider reports it used
+ * (has_seed) in the sidecar and in the result's image entry.
+ */
+int ig_backend_commit_seeded(ig_store_writer *writer, const ig_request *req,
+                             const char *provider, const char *model, bool has_seed,
+                             double seed, cJSON *result, ig_error *err);
+
+/* FastAPI's error "detail" (a text, or [{"loc": [...], "msg"}]) as one line
+ * "field: msg" of the first entry, into out (cap bytes; "" when neither). */
+void ig_backend_fastapi_detail(const cJSON *detail, char *out, size_t cap);
+
+/*
  * Commits the image behind a base64-sink placeholder ("ig-image:<i>" in the
  * skeleton) as ig_backend_commit_image does. A ref that names no whole
  * image is IG_ERR_PROVIDER_BAD_RESPONSE.

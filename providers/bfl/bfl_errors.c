@@ -7,27 +7,12 @@
 #include "core/json_text.h"
 #include "providers/bfl/bfl.h"
 
-/* FastAPI's "detail": a text, or [{"loc":[...],"msg"}] (first entry used). */
-static void detail_text(const cJSON *detail, char *out, size_t cap)
-{
-    out[0] = '\0';
-    if (cJSON_IsString(detail)) {
-        snprintf(out, cap, "%s", detail->valuestring);
-        return;
-    }
-    const cJSON *first = cJSON_GetArrayItem(detail, 0);
-    const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(first, "msg"));
-    const cJSON *loc = cJSON_GetObjectItemCaseSensitive(first, "loc");
-    const char *field = cJSON_GetStringValue(cJSON_GetArrayItem(loc, cJSON_GetArraySize(loc) - 1));
-    if (msg)
-        snprintf(out, cap, "%s%s%s", field ? field : "", field ? ": " : "", msg);
-}
-
 void ig_bfl_error(long status, double retry_after_s, const char *body, ig_error *err)
 {
     cJSON *doc = body ? ig_json_parse(body, NULL) : NULL;
     char message[600];
-    detail_text(cJSON_GetObjectItemCaseSensitive(doc, "detail"), message, sizeof message);
+    ig_backend_fastapi_detail(cJSON_GetObjectItemCaseSensitive(doc, "detail"), message,
+                              sizeof message);
     ig_backend_http_error("bfl", status, retry_after_s, message, err);
     if (status == 402)
         ig_error_hint(err, "The Black Forest Labs account has no credits left; add "

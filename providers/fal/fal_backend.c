@@ -122,25 +122,8 @@ static int keep_image(const ig_backend_ctx *ctx, const ig_request *req, const ch
     ig_store_writer *writer = NULL;
     if (fal_download(ctx, url, deadline, &writer, err) != 0)
         return -1;
-    cJSON *meta = ig_backend_image_meta(req, "fal", model, NULL);
-    if (cJSON_IsNumber(seed)) { /* the seed fal used, given or drawn */
-        cJSON_DeleteItemFromObjectCaseSensitive(meta, "seed");
-        cJSON_AddNumberToObject(meta, "seed", seed->valuedouble);
-    }
-    ig_stored_image stored;
-    int rc = ig_store_writer_commit(writer, meta, &stored, err);
-    cJSON_Delete(meta);
-    if (rc != 0) {
-        if (err->code == IG_ERR_IMAGE_UNREADABLE)
-            err->code = IG_ERR_PROVIDER_BAD_RESPONSE;
-        return -1;
-    }
-    ig_result_add_image(result, &stored);
-    cJSON *images = ig_result_get(result, "images");
-    cJSON *last = cJSON_GetArrayItem(images, cJSON_GetArraySize(images) - 1);
-    if (cJSON_IsNumber(seed) && last)
-        cJSON_AddNumberToObject(last, "seed", seed->valuedouble);
-    return 0;
+    return ig_backend_commit_seeded(writer, req, "fal", model, cJSON_IsNumber(seed),
+                                    cJSON_IsNumber(seed) ? seed->valuedouble : 0, result, err);
 }
 
 /* Stores every unflagged image of a result. */

@@ -6,30 +6,17 @@
 #include "core/json_text.h"
 #include "providers/fal/fal.h"
 
-/* "detail": a text, or [{"loc":[...],"msg","type"}] (first entry used);
- * *policy says whether any entry is a content_policy_violation. */
-static void detail_text(const cJSON *detail, char *out, size_t cap, bool *policy)
+/* Whether any entry of a FastAPI "detail" list is a content_policy_violation. */
+static bool policy_violation(const cJSON *detail)
 {
-    out[0] = '\0';
-    *policy = false;
-    if (cJSON_IsString(detail)) {
-        snprintf(out, cap, "%s", detail->valuestring);
-        return;
-    }
     const cJSON *item;
     cJSON_ArrayForEach(item, detail)
     {
         const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "type"));
         if (type && !strcmp(type, "content_policy_violation"))
-            *policy = true;
+            return true;
     }
-    const cJSON *first = cJSON_GetArrayItem(detail, 0);
-    const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(first, "msg"));
-    const cJSON *loc = cJSON_GetObjectItemCaseSensitive(first, "loc");
-    const cJSON *last = cJSON_GetArrayItem(loc, cJSON_GetArraySize(loc) - 1);
-    const char *field = cJSON_GetStringValue(last);
-    if (msg)
-        snprintf(out, cap, "%s%s%s", field ? field : "", field ? ": " : "", msg);
+    return false;
 }
 
 void ig_fal_error(long status, double retry_after_s, const char *retryable_header,
@@ -37,9 +24,9 @@ void ig_fal_error(long status, double retry_after_s, const char *retryable_heade
 {
     cJSON *doc = body ? ig_json_parse(body, NULL) : NULL;
     char message[600];
-    bool policy = false;
-    detail_text(cJSON_GetObjectItemCaseSensitive(doc, "detail"), message, sizeof message,
-                &policy);
+    const cJSON *detail = cJSON_GetObjectItemCaseSensitive(doc, "detail");
+    ig_backend_fastapi_detail(detail, message, sizeof message);
+    bool policy = policy_violation(detail);
     cJSON_Delete(doc);
     if (policy) {
         ig_fail(err, IG_ERR_PROVIDER_PROMPT_REFUSED, NULL,

@@ -52,25 +52,8 @@ static bool same_checkpoint(const char *asked, const char *used)
 static int keep_image(ig_store_writer *writer, const ig_request *req, const char *model,
                       bool has_seed, double seed, cJSON *result, ig_error *err)
 {
-    cJSON *meta = ig_backend_image_meta(req, IG_A1111_PROVIDER, model, NULL);
-    if (has_seed) {
-        cJSON_DeleteItemFromObjectCaseSensitive(meta, "seed");
-        cJSON_AddNumberToObject(meta, "seed", seed);
-    }
-    ig_stored_image stored;
-    int rc = ig_store_writer_commit(writer, meta, &stored, err);
-    cJSON_Delete(meta);
-    if (rc != 0) {
-        if (err->code == IG_ERR_IMAGE_UNREADABLE)
-            err->code = IG_ERR_PROVIDER_BAD_RESPONSE;
-        return -1;
-    }
-    ig_result_add_image(result, &stored);
-    cJSON *images = ig_result_get(result, "images");
-    cJSON *last = cJSON_GetArrayItem(images, cJSON_GetArraySize(images) - 1);
-    if (has_seed && last)
-        cJSON_AddNumberToObject(last, "seed", seed);
-    return 0;
+    return ig_backend_commit_seeded(writer, req, IG_A1111_PROVIDER, model, has_seed, seed,
+                                    result, err);
 }
 
 /* An answer that is not a success: the error, or what broke off. */

@@ -7,33 +7,13 @@
 #include "core/json_text.h"
 #include "providers/sd_local/sd_a1111.h"
 
-/* FastAPI's "detail": a text, or [{"loc":[...],"msg"}] (first entry). */
-static void detail_text(const cJSON *detail, char *out, size_t cap)
-{
-    out[0] = '\0';
-    if (cJSON_IsString(detail)) {
-        snprintf(out, cap, "%s", detail->valuestring);
-        return;
-    }
-    const cJSON *first = cJSON_GetArrayItem(detail, 0);
-    const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(first, "msg"));
-    const cJSON *loc = cJSON_GetObjectItemCaseSensitive(first, "loc");
-    const cJSON *last = cJSON_GetArrayItem(loc, cJSON_GetArraySize(loc) - 1);
-    char field[64] = "";
-    if (cJSON_IsString(last))
-        snprintf(field, sizeof field, "%s: ", last->valuestring);
-    else if (cJSON_IsNumber(last))
-        snprintf(field, sizeof field, "%d: ", last->valueint);
-    if (msg)
-        snprintf(out, cap, "%s%s", field, msg);
-}
-
 /* The message of an answer: "detail", else "errors" (str(exception)),
  * with "error" (the exception's type) in front when it says more. */
 static void answer_text(const cJSON *doc, char *out, size_t cap, const char **type)
 {
     char detail[500];
-    detail_text(cJSON_GetObjectItemCaseSensitive(doc, "detail"), detail, sizeof detail);
+    ig_backend_fastapi_detail(cJSON_GetObjectItemCaseSensitive(doc, "detail"), detail,
+                              sizeof detail);
     const char *errors = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "errors"));
     *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "error"));
     const char *what = detail[0] ? detail : errors && *errors ? errors : "";
