@@ -267,6 +267,8 @@ static bool setup(ig_http *http, ig_http_xfer *x, const char *method)
     SET(CURLOPT_SSL_VERIFYPEER, 1L);
     SET(CURLOPT_SSL_VERIFYHOST, 2L);
     SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L); /* a proxy's CONNECT answer is not ours */
+    if (req->no_proxy)
+        SET(CURLOPT_NOPROXY, "*");
     SET(CURLOPT_TCP_KEEPALIVE, 1L); /* providers may think for minutes */
     SET(CURLOPT_HEADERFUNCTION, ig_http_on_header);
     SET(CURLOPT_HEADERDATA, x);
@@ -336,9 +338,15 @@ int ig_http_perform(ig_http *http, const ig_http_request *req,
         CURLM *m = pool_take(http);
         CURLcode res = m ? run(m, &x) : CURLE_OUT_OF_MEMORY;
         pool_give(http, m);
-        curl_off_t total_us = 0;
+        curl_off_t total_us = 0, upload_bytes = 0;
+        long header_bytes = 0;
         curl_easy_getinfo(x.easy, CURLINFO_TOTAL_TIME_T, &total_us);
+        curl_easy_getinfo(x.easy, CURLINFO_REQUEST_SIZE, &header_bytes);
+        curl_easy_getinfo(x.easy, CURLINFO_SIZE_UPLOAD_T, &upload_bytes);
         out->elapsed_ms = (double)total_us / 1000.0;
+        /* The headers went out, and the body too when there is one. */
+        bool has_body = req->n_parts || (req->body && req->body_size);
+        out->request_sent = header_bytes > 0 && (!has_body || upload_bytes > 0);
         rc = ig_http_report(&x, res, err);
     }
     bool to_sink = req->sink && out->status >= 200 && out->status < 300;
@@ -352,6 +360,8 @@ int ig_http_perform(ig_http *http, const ig_http_request *req,
     free(x.buf);
     curl_easy_cleanup(x.easy); /* before the mime and headers it points to */
     curl_mime_free(x.mime);
+    for (struct curl_slist *h = x.headers; h; h = h->next) /* they may hold keys */
+        explicit_bzero(h->data, strlen(h->data));
     curl_slist_free_all(x.headers);
     free(x.readers);
     return rc;

@@ -79,6 +79,9 @@ typedef struct ig_http_request {
                                    * response keeps, e.g. "finish-reason" */
     const char *field;            /* argument named in errors, or NULL */
     const char *provider;         /* provider name for messages ("openai") */
+    bool no_proxy;                /* never through a proxy, whatever the proxy
+                                   * environment says (a local server under
+                                   * priority privacy must be reached directly) */
 } ig_http_request;
 
 #define IG_HTTP_MAX_CAPTURED 4
@@ -94,6 +97,9 @@ typedef struct ig_http_response {
     char request_id[128];         /* x-request-id / request-id header, or "" */
     char captured[IG_HTTP_MAX_CAPTURED][128]; /* values of capture_headers[i], or "" */
     double elapsed_ms;
+    bool request_sent;            /* the request went out whole, so even when no
+                                   * answer arrived the server may have acted on it
+                                   * (an async job may exist and be charged) */
 } ig_http_response;
 
 /*
