@@ -95,6 +95,7 @@ Test(http_client, reset_is_a_retryable_network_error)
     cr_assert_eq(err.code, IG_ERR_PROVIDER_NETWORK, "%s", err.message);
     cr_assert(err.retryable);
     cr_assert_eq(res.status, 0);
+    cr_assert(res.request_sent, "the server read the request before it hung up");
     ig_http_response_free(&res);
 }
 
@@ -110,11 +111,34 @@ Test(http_client, refused_connection_is_a_retryable_network_error)
     cr_assert_eq(ig_http_perform(http, &req, &res, &err), -1);
     cr_assert_eq(err.code, IG_ERR_PROVIDER_NETWORK);
     cr_assert(err.retryable);
+    cr_assert_not(res.request_sent, "nothing reached a server");
     cr_assert_str_eq(err.field, "prompt");
     char want[200];
     snprintf(want, sizeof want, "openai: could not connect to the server (%s)", u);
     cr_assert_str_eq(err.message, want);
     ig_http_response_free(&res);
+}
+
+/* A proxy from the environment is used, unless the request says no_proxy. */
+Test(http_client, no_proxy_bypasses_the_proxy_environment)
+{
+    /* Whatever reaches the proxy is counted (and answered 404). */
+    static const ts_route route = {.path = "/unused", .behaviour = TS_RESPOND, .status = 200};
+    ts_server *proxy = ts_server_start(&route, 1);
+    setenv("http_proxy", ts_server_base_url(proxy), 1);
+    ig_http_request req = {.method = "GET"};
+    ig_http_response res;
+    ig_error err;
+    cr_assert_eq(perform(&req, "/echo", &res, &err), 0, "%s", err.message);
+    cr_expect_eq(ts_server_hits(proxy, NULL), 1, "went through the proxy");
+    ig_http_response_free(&res);
+    req = (ig_http_request){.method = "GET", .no_proxy = true};
+    cr_assert_eq(perform(&req, "/echo", &res, &err), 0, "%s", err.message);
+    cr_expect_eq(res.status, 200, "answered by the server itself");
+    cr_expect_eq(ts_server_hits(proxy, NULL), 1, "the proxy saw nothing more");
+    ig_http_response_free(&res);
+    unsetenv("http_proxy");
+    ts_server_stop(proxy);
 }
 
 Test(http_client, non_http_urls_are_refused)
