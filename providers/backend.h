@@ -178,4 +178,27 @@ const ig_model_caps *ig_backend_model(const ig_backend *backend, const char *mod
 void ig_backend_http_error(const char *provider, long status, double retry_after_s,
                            const char *message, ig_error *err);
 
+/*
+ * After a create/submit request failed without an answer (ig_http_perform
+ * returned -1): when the request had gone out whole (res->request_sent),
+ * the provider may have created (and will charge) the job, so err is
+ * marked accepted, which keeps the fallback layer from submitting it again
+ * anywhere, and its message and hint say so. Otherwise err is unchanged.
+ */
+void ig_backend_maybe_created(const ig_http_response *res, ig_error *err);
+
+/*
+ * After an upscale by a provider named label ("Stability", "fal") whose
+ * image was stored (not yet in result): when it is larger than the
+ * request's target, a copy shrunk to exactly the target is stored (sidecar
+ * resizedFrom = the original's id) and put in result with a warning naming
+ * the kept original; otherwise the provider's image itself goes in result
+ * (with a warning when it is smaller). 0, or -1 with err when the shrink
+ * failed (the provider's image is then in result as it is).
+ */
+int ig_backend_finish_upscale(ig_image_store *store, const ig_request *req,
+                              const ig_applied *applied, const char *provider,
+                              const char *label, const ig_stored_image *stored,
+                              cJSON *result, ig_error *err);
+
 #endif
