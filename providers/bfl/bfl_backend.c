@@ -51,16 +51,19 @@ static int submit(const ig_backend_ctx *ctx, const char *model, const char *body
     snprintf(url, sizeof url, "%s/v1/%s", ctx->base_url, model);
     ig_http_response res = {0};
     int rc = keyed_request(ctx, "POST", url, body, deadline, &res, err);
-    if (rc == 0 && (res.status < 200 || res.status > 299)) {
+    if (rc != 0) {
+        ig_backend_maybe_created(&res, err); /* sent, but the answer broke off */
+    } else if (res.status < 200 || res.status > 299) {
         ig_bfl_error(res.status, res.retry_after_s, res.body, err);
         rc = -1;
-    } else if (rc == 0) {
+    } else {
         cJSON *doc = ig_json_parse(res.body, NULL);
         const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "id"));
         const char *poll = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "polling_url"));
         if (!id || strlen(id) >= sizeof task->id) {
             rc = ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
                          "bfl accepted the task but sent no id");
+            err->accepted = true; /* it exists and runs, but cannot be polled */
         } else {
             snprintf(task->id, sizeof task->id, "%s", id);
             if (poll) /* always the returned URL: it may be regional */
