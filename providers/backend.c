@@ -183,6 +183,40 @@ int ig_backend_writer_sink(void *writer, const void *data, size_t size, ig_error
     return ig_store_writer_append(writer, data, size, err);
 }
 
+int ig_backend_download(const ig_backend_ctx *ctx, const char *url, double deadline,
+                        const char *provider, const char *source, const char *hint,
+                        ig_store_writer **writer, ig_error *err)
+{
+    *writer = NULL;
+    if (strncmp(url, "https://", 8) && strncmp(url, "http://", 7))
+        return ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
+                       "%s returned an image URL that is not http(s)", provider);
+    *writer = ig_store_writer_begin(ctx->store, err);
+    if (!*writer)
+        return -1;
+    /* No key, so redirects may be followed: nothing secret travels along. */
+    ig_http_request hreq = {
+        .url = url, .max_redirects = 3, .cancel = ctx->cancel, .sink = ig_backend_writer_sink,
+        .sink_ctx = *writer, .provider = provider, .max_response_bytes = 64u << 20,
+    };
+    ig_http_response res = {0};
+    int rc = ig_backend_perform(ctx, &hreq, deadline, &res, err);
+    if (rc == 0 && (res.status < 200 || res.status > 299)) {
+        ig_fail(err, IG_ERR_PROVIDER_ERROR, NULL, "%s: a result image could not be "
+                "downloaded (HTTP %ld from %s)", provider, res.status, source);
+        ig_error_hint(err, "%s", hint);
+        err->http_status = res.status;
+        err->retryable = res.status >= 500;
+        rc = -1;
+    }
+    if (rc != 0) {
+        ig_store_writer_abort(*writer);
+        *writer = NULL;
+    }
+    ig_http_response_free(&res);
+    return rc;
+}
+
 double ig_backend_now_ms(void)
 {
     struct timespec ts;

@@ -116,6 +116,18 @@ void ig_backend_salvage(ig_json_b64_sink *sink, const ig_request *req, const cha
 int ig_backend_writer_sink(void *writer, const void *data, size_t size, ig_error *err);
 
 /*
+ * Downloads a result image from url (http(s) only) WITHOUT any key (result
+ * files live on CDNs and signed URLs, open by URL; at most 3 redirects,
+ * 64 MiB) into a new store writer *writer, which is aborted on failure.
+ * A refused or expired file is IG_ERR_PROVIDER_ERROR (retryable when 5xx)
+ * whose message names source ("its CDN URL") and whose hint is the
+ * provider's own. Returns 0 or -1 with err.
+ */
+int ig_backend_download(const ig_backend_ctx *ctx, const char *url, double deadline,
+                        const char *provider, const char *source, const char *hint,
+                        ig_store_writer **writer, ig_error *err);
+
+/*
  * Sleeps ms for an async job's next poll, waking every 50 ms to notice
  * the cancel flag. Returns 0, or -1 with IG_ERR_CANCELED.
  */

@@ -150,7 +150,10 @@ static int keep_image(const ig_backend_ctx *ctx, const ig_request *req,
         return ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
                        "fal returned an image entry without a url");
     ig_store_writer *writer = NULL;
-    if (fal_download(ctx, url, deadline, &writer, err) != 0)
+    /* Result files live on fal's CDN (fal.media), open by URL. */
+    if (ig_backend_download(ctx, url, deadline, "fal", "its CDN URL", "The image was made "
+                            "(and charged) but its file was refused or has expired; "
+                            "generate again.", &writer, err) != 0)
         return -1;
     if (req->op == IG_OP_UPSCALE)
         return keep_upscale(ctx, req, applied, writer, result, err);

@@ -191,36 +191,3 @@ int fal_result(const ig_backend_ctx *ctx, const fal_job *job, double deadline,
     ig_http_response_free(&res);
     return rc;
 }
-
-int fal_download(const ig_backend_ctx *ctx, const char *url, double deadline,
-                 ig_store_writer **writer, ig_error *err)
-{
-    if (strncmp(url, "https://", 8) && strncmp(url, "http://", 7))
-        return ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
-                       "fal returned an image URL that is not http(s)");
-    *writer = ig_store_writer_begin(ctx->store, err);
-    if (!*writer)
-        return -1;
-    /* No key: result files live on fal's CDN (fal.media), open by URL. */
-    ig_http_request hreq = {
-        .url = url, .max_redirects = 3, .cancel = ctx->cancel, .sink = ig_backend_writer_sink,
-        .sink_ctx = *writer, .provider = "fal", .max_response_bytes = 64u << 20,
-    };
-    ig_http_response res = {0};
-    int rc = ig_backend_perform(ctx, &hreq, deadline, &res, err);
-    if (rc == 0 && (res.status < 200 || res.status > 299)) {
-        ig_fail(err, IG_ERR_PROVIDER_ERROR, NULL, "fal: a result image could not be "
-                "downloaded (HTTP %ld from its CDN URL)", res.status);
-        ig_error_hint(err, "The image was made (and charged) but its file was refused or "
-                           "has expired; generate again.");
-        err->http_status = res.status;
-        err->retryable = res.status >= 500;
-        rc = -1;
-    }
-    if (rc != 0) {
-        ig_store_writer_abort(*writer);
-        *writer = NULL;
-    }
-    ig_http_response_free(&res);
-    return rc;
-}

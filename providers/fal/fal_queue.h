@@ -53,9 +53,4 @@ int fal_result(const ig_backend_ctx *ctx, const fal_job *job, double deadline,
  * caused it); does nothing when already sent or the URL is not trusted. */
 void fal_cancel(const ig_backend_ctx *ctx, fal_job *job);
 
-/* Downloads a result image from url WITHOUT the key into a new store
- * writer (*writer, aborted on failure). Returns 0 or -1 with err. */
-int fal_download(const ig_backend_ctx *ctx, const char *url, double deadline,
-                 ig_store_writer **writer, ig_error *err);
-
 #endif

@@ -236,51 +236,42 @@ static int await(const ig_backend_ctx *ctx, prediction *p, double deadline, answ
     return 0;
 }
 
-/* Downloads one output into a new writer: a data URL decoded here, or a
- * file URL fetched without the token (delivery URLs need none). */
-static int download(const ig_backend_ctx *ctx, const char *url, double deadline,
-                    ig_store_writer **writer, ig_error *err)
+/* Decodes a data URL output (some models answer whole images inline) into
+ * a new writer, aborted on failure. */
+static int decode_data_url(const ig_backend_ctx *ctx, const char *b64,
+                           ig_store_writer **writer, ig_error *err)
 {
     *writer = ig_store_writer_begin(ctx->store, err);
     if (!*writer)
         return -1;
-    int rc;
-    const char *comma = !strncmp(url, "data:", 5) ? strstr(url, ";base64,") : NULL;
-    if (comma) {
-        const char *b64 = comma + 8;
-        size_t n = strlen(b64), len = 0, bad = 0;
-        unsigned char *bytes = malloc(IG_B64_MAX_OUT(n) + 3);
-        ig_b64_stream s;
-        ig_b64_stream_init(&s);
-        rc = bytes && ig_b64_stream_feed(&s, b64, n, bytes, &len, &bad) == IG_B64_OK &&
+    size_t n = strlen(b64), len = 0, bad = 0;
+    unsigned char *bytes = malloc(IG_B64_MAX_OUT(n) + 3);
+    ig_b64_stream s;
+    ig_b64_stream_init(&s);
+    int rc = bytes && ig_b64_stream_feed(&s, b64, n, bytes, &len, &bad) == IG_B64_OK &&
                      ig_b64_stream_finish(&s, bytes, &len) == IG_B64_OK
                  ? ig_store_writer_append(*writer, bytes, len, err)
                  : ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
                            "replicate returned an output data URL that is not base64");
-        free(bytes);
-    } else {
-        ig_http_request hreq = {
-            .url = url, .max_redirects = 3, .cancel = ctx->cancel,
-            .sink = ig_backend_writer_sink, .sink_ctx = *writer, .provider = "replicate",
-            .max_response_bytes = 64u << 20,
-        };
-        ig_http_response res = {0};
-        rc = ig_backend_perform(ctx, &hreq, deadline, &res, err);
-        if (rc == 0 && (res.status < 200 || res.status > 299)) {
-            ig_fail(err, IG_ERR_PROVIDER_ERROR, NULL, "replicate: an output file could not "
-                    "be downloaded (HTTP %ld)", res.status);
-            ig_error_hint(err, "The image was made (and charged) but its file was refused "
-                               "or removed; generate again.");
-            err->http_status = res.status;
-            rc = -1;
-        }
-        ig_http_response_free(&res);
-    }
+    free(bytes);
     if (rc != 0) {
         ig_store_writer_abort(*writer);
         *writer = NULL;
     }
     return rc;
+}
+
+/* Downloads one output into a new writer: a data URL decoded here, or a
+ * file URL fetched without the token (delivery URLs need none). */
+static int download(const ig_backend_ctx *ctx, const char *url, double deadline,
+                    ig_store_writer **writer, ig_error *err)
+{
+    const char *comma = !strncmp(url, "data:", 5) ? strstr(url, ";base64,") : NULL;
+    if (comma)
+        return decode_data_url(ctx, comma + 8, writer, err);
+    return ig_backend_download(ctx, url, deadline, "replicate", "its delivery URL",
+                               "The image was made (and charged) but its file was refused "
+                               "or removed; generate again.", writer, err);
 }
 
 /* Stores every output of a succeeded prediction. */
