@@ -60,7 +60,7 @@ static int keyed_request(const ig_backend_ctx *ctx, const char *method, const ch
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", ctx->api_key);
     const char *headers[6] = {auth, "Content-Type: application/json",
                               "Accept: application/json", NULL, NULL, NULL};
-    for (int i = 0; extra && extra[i] && i < 2; i++)
+    for (int i = 0; extra && i < 2 && extra[i]; i++)
         headers[3 + i] = extra[i];
     ig_http_request hreq = {
         .method = method, .url = url, .headers = headers, .body = body,
