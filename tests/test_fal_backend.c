@@ -372,6 +372,11 @@ Test(fal, a_completed_result_that_cannot_be_read_is_never_submitted_again)
     expect_one_accepted_attempt(call("generate_image", "{\"prompt\":\"a fox\"}"),
                                 "has no images");
     cr_expect_eq(fal_emulator_requests(emu, NULL), 2);
+    /* A refused key says nothing about the job, which completed. */
+    fal_emulator_garble_next(emu, FAL_GARBLE_FORBIDDEN);
+    expect_one_accepted_attempt(call("generate_image", "{\"prompt\":\"a fox\"}"),
+                                "could not be read");
+    cr_expect_eq(fal_emulator_requests(emu, NULL), 3);
 }
 
 Test(fal, a_submit_whose_answer_broke_off_is_never_submitted_again)

@@ -83,6 +83,7 @@ typedef enum fal_garble {
     FAL_GARBLE_NONE,
     FAL_GARBLE_MALFORMED, /* 200 with JSON that breaks off */
     FAL_GARBLE_NO_IMAGES, /* 200 {"images": [], "seed"} */
+    FAL_GARBLE_FORBIDDEN, /* 403 {"detail": "Forbidden"} (a key revoked meanwhile) */
 } fal_garble;
 
 /* The next accepted request runs and completes normally (it would be

@@ -306,6 +306,8 @@ void fal_store_answer(fal_store *s, const char *base_url, const char *app, const
             status = 400, detail = "Request is still in progress";
         } else if (j->failed) {
             status = 500, detail = "Internal error while running the model: CUDA out of memory";
+        } else if (j->garble == FAL_GARBLE_FORBIDDEN) {
+            status = 403, detail = "Forbidden";
         } else if (j->garble == FAL_GARBLE_NO_IMAGES) {
             doc = cJSON_CreateObject();
             cJSON_AddArrayToObject(doc, "images");
