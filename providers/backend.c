@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/result.h"
+#include "image/image_ops.h"
 #include "providers/form.h"
 
 const ig_model_caps *ig_backend_model(const ig_backend *backend, const char *model)
@@ -182,6 +183,40 @@ int ig_backend_writer_sink(void *writer, const void *data, size_t size, ig_error
     return ig_store_writer_append(writer, data, size, err);
 }
 
+int ig_backend_download(const ig_backend_ctx *ctx, const char *url, double deadline,
+                        const char *provider, const char *source, const char *hint,
+                        ig_store_writer **writer, ig_error *err)
+{
+    *writer = NULL;
+    if (strncmp(url, "https://", 8) && strncmp(url, "http://", 7))
+        return ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
+                       "%s returned an image URL that is not http(s)", provider);
+    *writer = ig_store_writer_begin(ctx->store, err);
+    if (!*writer)
+        return -1;
+    /* No key, so redirects may be followed: nothing secret travels along. */
+    ig_http_request hreq = {
+        .url = url, .max_redirects = 3, .cancel = ctx->cancel, .sink = ig_backend_writer_sink,
+        .sink_ctx = *writer, .provider = provider, .max_response_bytes = 64u << 20,
+    };
+    ig_http_response res = {0};
+    int rc = ig_backend_perform(ctx, &hreq, deadline, &res, err);
+    if (rc == 0 && (res.status < 200 || res.status > 299)) {
+        ig_fail(err, IG_ERR_PROVIDER_ERROR, NULL, "%s: a result image could not be "
+                "downloaded (HTTP %ld from %s)", provider, res.status, source);
+        ig_error_hint(err, "%s", hint);
+        err->http_status = res.status;
+        err->retryable = res.status >= 500;
+        rc = -1;
+    }
+    if (rc != 0) {
+        ig_store_writer_abort(*writer);
+        *writer = NULL;
+    }
+    ig_http_response_free(&res);
+    return rc;
+}
+
 double ig_backend_now_ms(void)
 {
     struct timespec ts;
@@ -286,4 +321,59 @@ char *ig_backend_join(const char *first, const char *second)
     memcpy(text, first, a);
     memcpy(text + a, second ? second : "", b + 1);
     return text;
+}
+
+void ig_backend_maybe_created(const ig_http_response *res, ig_error *err)
+{
+    if (!res->request_sent)
+        return; /* it never reached the provider whole: nothing can exist */
+    err->accepted = true;
+    size_t len = strlen(err->message);
+    snprintf(err->message + len, sizeof err->message - len, "; the request had gone out, so "
+             "the job may have been created and charged; it was not submitted again");
+    ig_error_hint(err, "Look for the job in the provider's dashboard before generating "
+                       "again: submitting it anew could pay for it twice.");
+}
+
+int ig_backend_finish_upscale(ig_image_store *store, const ig_request *req,
+                              const ig_applied *applied, const char *provider,
+                              const char *label, const ig_stored_image *stored,
+                              cJSON *result, ig_error *err)
+{
+    const char *model = applied->caps->model;
+    int want_w = req->target_width, want_h = req->target_height;
+    if (stored->width == want_w && stored->height == want_h) {
+        ig_result_add_image(result, stored);
+        return 0;
+    }
+    if (stored->width < want_w || stored->height < want_h) {
+        ig_result_add_image(result, stored);
+        ig_result_warn(result, "scale", "%s's %s upscaler returned %dx%d, less than the "
+                       "%dx%d asked for; the image is as the provider made it", label, model,
+                       stored->width, stored->height, want_w, want_h);
+        return 0;
+    }
+    /* Providers upscale by fixed factors only: shrinking the larger result
+     * locally is what makes an exact target size possible. */
+    ig_png shrunk;
+    ig_stored_image out;
+    int rc = ig_ops_shrink_file(stored->path, want_w, want_h, applied->output_format,
+                                &shrunk, err);
+    if (rc == 0) {
+        cJSON *meta = ig_backend_image_meta(req, provider, model, NULL);
+        cJSON_AddStringToObject(meta, "resizedFrom", stored->id);
+        rc = ig_store_put(store, shrunk.data, shrunk.size, meta, &out, err);
+        cJSON_Delete(meta);
+        ig_png_clear(&shrunk);
+    }
+    if (rc != 0) {
+        ig_result_add_image(result, stored); /* paid for: never lost, even unshrunk */
+        return -1;
+    }
+    ig_result_add_image(result, &out);
+    ig_result_warn(result, "scale", "%s's %s upscaler made %dx%d; it was shrunk locally to "
+                   "the %dx%d asked for. The provider's image is kept as %s (%s)", label,
+                   model, stored->width, stored->height, want_w, want_h, stored->id,
+                   stored->path);
+    return 0;
 }

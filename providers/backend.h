@@ -116,6 +116,18 @@ void ig_backend_salvage(ig_json_b64_sink *sink, const ig_request *req, const cha
 int ig_backend_writer_sink(void *writer, const void *data, size_t size, ig_error *err);
 
 /*
+ * Downloads a result image from url (http(s) only) WITHOUT any key (result
+ * files live on CDNs and signed URLs, open by URL; at most 3 redirects,
+ * 64 MiB) into a new store writer *writer, which is aborted on failure.
+ * A refused or expired file is IG_ERR_PROVIDER_ERROR (retryable when 5xx)
+ * whose message names source ("its CDN URL") and whose hint is the
+ * provider's own. Returns 0 or -1 with err.
+ */
+int ig_backend_download(const ig_backend_ctx *ctx, const char *url, double deadline,
+                        const char *provider, const char *source, const char *hint,
+                        ig_store_writer **writer, ig_error *err);
+
+/*
  * Sleeps ms for an async job's next poll, waking every 50 ms to notice
  * the cancel flag. Returns 0, or -1 with IG_ERR_CANCELED.
  */
@@ -177,5 +189,28 @@ const ig_model_caps *ig_backend_model(const ig_backend *backend, const char *mod
  */
 void ig_backend_http_error(const char *provider, long status, double retry_after_s,
                            const char *message, ig_error *err);
+
+/*
+ * After a create/submit request failed without an answer (ig_http_perform
+ * returned -1): when the request had gone out whole (res->request_sent),
+ * the provider may have created (and will charge) the job, so err is
+ * marked accepted, which keeps the fallback layer from submitting it again
+ * anywhere, and its message and hint say so. Otherwise err is unchanged.
+ */
+void ig_backend_maybe_created(const ig_http_response *res, ig_error *err);
+
+/*
+ * After an upscale by a provider named label ("Stability", "fal") whose
+ * image was stored (not yet in result): when it is larger than the
+ * request's target, a copy shrunk to exactly the target is stored (sidecar
+ * resizedFrom = the original's id) and put in result with a warning naming
+ * the kept original; otherwise the provider's image itself goes in result
+ * (with a warning when it is smaller). 0, or -1 with err when the shrink
+ * failed (the provider's image is then in result as it is).
+ */
+int ig_backend_finish_upscale(ig_image_store *store, const ig_request *req,
+                              const ig_applied *applied, const char *provider,
+                              const char *label, const ig_stored_image *stored,
+                              cJSON *result, ig_error *err);
 
 #endif

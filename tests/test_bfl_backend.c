@@ -235,6 +235,30 @@ Test(bfl, a_failed_poll_is_asked_again_never_resubmitted)
     cJSON_Delete(r);
 }
 
+/* A submit that went out whole but whose answer broke off may have made a
+ * task that runs and is charged: it is never submitted again, even with
+ * retries allowed. */
+Test(bfl, a_submit_whose_answer_broke_off_is_never_submitted_again)
+{
+    tc_close(inst);
+    inst = tc_open("\"routing\":{\"maxRetries\":2,\"backoffBaseMs\":0,"
+                   "\"cooldownSeconds\":{\"transient\":0}},"
+                   "\"providers\":{\"bfl\":{\"pollIntervalMs\":10}}");
+    const emu_fault_kind kinds[] = {EMU_FAULT_RESET, EMU_FAULT_TRUNCATE};
+    for (int i = 0; i < 2; i++) {
+        fault(kinds[i], "/v1/flux-pro-1.1", -1);
+        cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
+        const cJSON *attempts = bc_item(r, "attempts");
+        cr_expect_eq(cJSON_GetArraySize(attempts), 1, "%s: the task was submitted again",
+                     emu_fault_kind_name(kinds[i]));
+        cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(attempts, 0),
+                                                   "accepted")), "the task may exist");
+        tc_expect_error(r, "provider_network_error", "", "may have been created", NULL);
+        cJSON_Delete(r);
+        cr_expect_eq(logged("/v1/flux-pro-1.1", NULL), i + 1, "submitted twice");
+    }
+}
+
 Test(bfl, wrong_key)
 {
     setenv("BFL_API_KEY", "bfl-wrong-key-99999999", 1);

@@ -16,6 +16,7 @@
 
 #include "emulators/emu_images.h"
 #include "emulators/fal_emulator.h"
+#include "providers/fal/fal.h"
 #include "support/backend_checks.h"
 #include "support/test_calls.h"
 #include "support/test_images.h"
@@ -261,9 +262,24 @@ Test(fal, upscale_reads_the_single_image_shape)
     cJSON *r = call_with_png("upscale_image", 96, 64, "{\"image\":\"%s\",\"scale\":4}");
     bc_expect_stored(inst, bc_expect_ok(r, "fal", 1), 0, 384, 256, "image/png", "fal");
     cr_expect_str_eq(bc_str(r, "model"), "fal-ai/esrgan");
+    cr_expect_eq(tc_warning_count(r, "scale"), 0);
     cJSON *input = fal_emulator_last_input(emu);
     cr_expect_eq(bc_item(input, "scale")->valuedouble, 4);
     cJSON_Delete(input);
+    cJSON_Delete(r);
+}
+
+Test(fal, an_exact_upscale_width_shrinks_the_2x_result_and_keeps_it)
+{
+    cJSON *r = call_with_png("upscale_image", 96, 64, "{\"image\":\"%s\",\"width\":144}");
+    const cJSON *images = bc_expect_ok(r, "fal", 1);
+    bc_expect_stored(inst, images, 0, 144, 96, "image/png", "fal");
+    cr_expect_eq(tc_warning_count(r, "scale"), 1, "the shrink and the kept original are said");
+    cJSON *input = fal_emulator_last_input(emu);
+    cr_expect_eq(bc_item(input, "scale")->valuedouble, 2, "esrgan scales by whole factors");
+    cJSON_Delete(input);
+    /* Both files exist: the exact size and fal's 2x original. */
+    cr_expect_eq(tu_count_entries(inst->config.image_dir, "img_"), 4, "2 images + 2 sidecars");
     cJSON_Delete(r);
 }
 
@@ -300,10 +316,15 @@ Test(fal, one_flagged_image_of_a_batch_is_left_out_with_a_warning)
 
 Test(fal, failed_job_rate_limit_quota_and_server_errors)
 {
+    /* fal marks the failed job's 500 X-Fal-Retryable: false: unavailable. */
     fal_emulator_fail_next(emu, 1);
     cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
-    tc_expect_error(r, "provider_error", "", "completed but its result is an error", NULL);
-    bc_expect_failure(inst, r, KEY, "provider_error", false, 500);
+    tc_expect_error(r, "provider_unavailable", "", "completed but its result is an error",
+                    NULL);
+    tc_expect_error(r, "provider_unavailable", "", "not retryable", NULL);
+    cr_expect(!cJSON_IsTrue(bc_item(cJSON_GetArrayItem(bc_item(r, "attempts"), 0),
+                                    "accepted")), "a failed job costs nothing");
+    bc_expect_failure(inst, r, KEY, "provider_unavailable", false, 500);
     cr_expect_eq(fal_emulator_requests(emu, NULL), 1, "a failed job was resubmitted");
     fault(EMU_FAULT_429, "/fal-ai/flux/dev", 5);
     r = call("generate_image", "{\"prompt\":\"a fox\"}");
@@ -315,6 +336,122 @@ Test(fal, failed_job_rate_limit_quota_and_server_errors)
     fault(EMU_FAULT_QUOTA, "/fal-ai/flux/dev", -1);
     bc_expect_failure(inst, call("generate_image", "{\"prompt\":\"a fox\"}"), KEY,
                       "provider_quota_exhausted", false, 403);
+}
+
+/* Reopens the instance with retries allowed, so a test proves that the
+ * fallback layer does not run an accepted job again. */
+static void allow_retries(void)
+{
+    tc_close(inst);
+    inst = tc_open("\"routing\":{\"maxRetries\":2,\"backoffBaseMs\":0},"
+                   "\"providers\":{\"fal\":{\"pollIntervalMs\":10}}");
+}
+
+/* The call ran one attempt, which fal accepted (it may be charged). */
+static void expect_one_accepted_attempt(cJSON *r, const char *message)
+{
+    cr_expect(!cJSON_IsTrue(bc_item(r, "ok")));
+    const cJSON *attempts = bc_item(r, "attempts");
+    cr_expect_eq(cJSON_GetArraySize(attempts), 1, "the job was run again");
+    cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(attempts, 0), "accepted")),
+              "a charged job must not be submitted again");
+    char *text = cJSON_PrintUnformatted(bc_item(r, "error"));
+    cr_expect(strstr(text, message), "%s", text);
+    cJSON_free(text);
+    cJSON_Delete(r);
+}
+
+Test(fal, a_completed_result_that_cannot_be_read_is_never_submitted_again)
+{
+    allow_retries();
+    fal_emulator_garble_next(emu, FAL_GARBLE_MALFORMED);
+    expect_one_accepted_attempt(call("generate_image", "{\"prompt\":\"a fox\"}"),
+                                "could not be read");
+    cr_expect_eq(fal_emulator_requests(emu, NULL), 1);
+    fal_emulator_garble_next(emu, FAL_GARBLE_NO_IMAGES);
+    expect_one_accepted_attempt(call("generate_image", "{\"prompt\":\"a fox\"}"),
+                                "has no images");
+    cr_expect_eq(fal_emulator_requests(emu, NULL), 2);
+    /* A refused key says nothing about the job, which completed. */
+    fal_emulator_garble_next(emu, FAL_GARBLE_FORBIDDEN);
+    expect_one_accepted_attempt(call("generate_image", "{\"prompt\":\"a fox\"}"),
+                                "could not be read");
+    cr_expect_eq(fal_emulator_requests(emu, NULL), 3);
+}
+
+Test(fal, a_submit_whose_answer_broke_off_is_never_submitted_again)
+{
+    allow_retries();
+    fault(EMU_FAULT_RESET, "/fal-ai/flux/dev", -1);
+    expect_one_accepted_attempt(call("generate_image", "{\"prompt\":\"a fox\"}"),
+                                "may have been created and charged");
+    cr_expect_eq(logged("/fal-ai/flux/dev", "", "POST", NULL), 1, "submitted twice");
+}
+
+Test(fal, polls_that_keep_failing_cancel_the_request)
+{
+    emu_fault f = {.kind = EMU_FAULT_503, .path = "/fal-ai/flux/requests", .count = 4,
+                   .retry_after = -1};
+    cr_assert_eq(emu_fault_push(fal_emulator_server(emu), &f), 0);
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(bc_item(r, "attempts"), 0),
+                                               "accepted")));
+    bc_expect_failure(inst, r, KEY, "provider_error", true, 503);
+    cr_expect_eq(logged("/fal-ai/flux/requests/", "/cancel", "PUT", NULL), 1);
+    cr_expect_eq(fal_emulator_cancellations(emu), 1, "the request was left running");
+}
+
+Test(fal, pulid_without_a_reference_is_refused_before_anything_is_sent)
+{
+    cJSON *r = call("generate_image",
+                    "{\"prompt\":\"a knight\",\"model\":\"fal-ai/flux-pulid\"}");
+    tc_expect_error(r, "invalid_argument", "referenceImageUrl", "needs a reference", NULL);
+    cJSON_Delete(r);
+    cr_expect_eq(fal_emulator_requests(emu, NULL), 0);
+}
+
+Test(fal, a_negative_prompt_goes_only_where_it_is_taken)
+{
+    cJSON *r = call_with_png("generate_image", 256, 256,
+                             "{\"prompt\":\"a knight\",\"negativePrompt\":\"blur\","
+                             "\"referenceImageUrl\":\"%s\"}");
+    bc_expect_ok(r, "fal", 1);
+    cr_expect_eq(tc_warning_count(r, "negativePrompt"), 0);
+    cJSON_Delete(r);
+    cJSON *input = fal_emulator_last_input(emu);
+    cr_expect_str_eq(bc_str(input, "negative_prompt"), "blur");
+    cJSON_Delete(input);
+    r = call("generate_image", "{\"prompt\":\"a fox\",\"negativePrompt\":\"blur\"}");
+    bc_expect_ok(r, "fal", 1);
+    cr_expect_eq(tc_warning_count(r, "negativePrompt"), 1, "the drop is said");
+    cJSON_Delete(r);
+    input = fal_emulator_last_input(emu);
+    cr_expect(!cJSON_HasObjectItem(input, "negative_prompt"));
+    cJSON_Delete(input);
+}
+
+/* X-Fal-Retryable, on its own: false on a 5xx means "do not retry", which
+ * the fallback layer reads from the code. */
+Test(fal, a_server_error_fal_marks_not_retryable_is_unavailable)
+{
+    static const char body[] = "{\"detail\":\"model crashed\"}";
+    ig_error err;
+    ig_error_clear(&err);
+    ig_fal_error(503, -1, "false", body, &err);
+    cr_expect_eq(err.code, IG_ERR_PROVIDER_UNAVAILABLE);
+    cr_expect(!err.retryable);
+    cr_expect(strstr(err.message, "not retryable"), "%s", err.message);
+    cr_expect_eq(err.http_status, 503);
+    ig_error_clear(&err);
+    ig_fal_error(503, -1, "true", body, &err);
+    cr_expect_eq(err.code, IG_ERR_PROVIDER_ERROR);
+    cr_expect(err.retryable);
+    ig_error_clear(&err);
+    ig_fal_error(503, -1, "", body, &err);
+    cr_expect_eq(err.code, IG_ERR_PROVIDER_ERROR);
+    ig_error_clear(&err);
+    ig_fal_error(422, -1, "false", body, &err);
+    cr_expect_eq(err.code, IG_ERR_PROVIDER_INVALID_REQUEST, "only a 5xx changes class");
 }
 
 Test(fal, validation_error_names_the_field)

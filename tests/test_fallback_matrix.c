@@ -36,29 +36,35 @@ static cJSON *generate_preferring(ig_instance *inst, fleet_provider primary)
     return tc_call(inst, "generate_image", args);
 }
 
-/* A fault the next provider can fix: the call succeeds there, primary got
+/* A fault the next provider can fix: the call succeeds there, primary p got
  * `primary_requests` requests, and the first attempt has errorClass cls. */
+static void expect_fallback_from(fleet_provider p, emu_fault_kind kind, int faults,
+                                 int retry_after, const char *cls, size_t primary_requests)
+{
+    fleet_reset();
+    ig_instance *inst = fleet_open(ROUTING, NULL);
+    fleet_fault(p, kind, faults, retry_after);
+    cJSON *r = generate_preferring(inst, p);
+    fleet_provider next = next_after(p);
+    bc_expect_ok(r, fleet_name(next), 1);
+    cr_expect_str_eq(fleet_attempt(r, 0, "provider"), fleet_name(p));
+    cr_expect_str_eq(fleet_attempt(r, 0, "errorClass"), cls, "%s", fleet_name(p));
+    cr_expect_eq(fleet_requests(p), primary_requests, "%s: %zu requests", fleet_name(p),
+                 fleet_requests(p));
+    for (int other = 0; other < FP_COUNT; other++)
+        if (other != (int)p && other != (int)next)
+            cr_expect_eq(fleet_requests(other), 0, "%s was contacted", fleet_name(other));
+    cr_expect_eq(tc_warning_count(r, "provider"), 1, "the fallback is reported");
+    cJSON_Delete(r);
+    tc_close(inst);
+}
+
+/* expect_fallback_from for every provider. */
 static void expect_fallback(emu_fault_kind kind, int faults, int retry_after, const char *cls,
                             size_t primary_requests)
 {
-    for (int p = 0; p < FP_COUNT; p++) {
-        fleet_reset();
-        ig_instance *inst = fleet_open(ROUTING, NULL);
-        fleet_fault(p, kind, faults, retry_after);
-        cJSON *r = generate_preferring(inst, p);
-        fleet_provider next = next_after(p);
-        bc_expect_ok(r, fleet_name(next), 1);
-        cr_expect_str_eq(fleet_attempt(r, 0, "provider"), fleet_name(p));
-        cr_expect_str_eq(fleet_attempt(r, 0, "errorClass"), cls, "%s", fleet_name(p));
-        cr_expect_eq(fleet_requests(p), primary_requests, "%s: %zu requests", fleet_name(p),
-                     fleet_requests(p));
-        for (int other = 0; other < FP_COUNT; other++)
-            if (other != p && other != (int)next)
-                cr_expect_eq(fleet_requests(other), 0, "%s was contacted", fleet_name(other));
-        cr_expect_eq(tc_warning_count(r, "provider"), 1, "the fallback is reported");
-        cJSON_Delete(r);
-        tc_close(inst);
-    }
+    for (int p = 0; p < FP_COUNT; p++)
+        expect_fallback_from(p, kind, faults, retry_after, cls, primary_requests);
 }
 
 /* A fault no other provider can fix: the call fails with code, and no
@@ -101,9 +107,27 @@ Test(matrix, one_server_error_is_retried_on_the_same_provider)
     }
 }
 
-Test(matrix, connection_resets_are_transient)
+/* A reset answer to a synchronous request is transient: retried, then the
+ * next provider. BFL's submit is reset after the request went out whole: the
+ * task may exist and be charged, so the attempt is accepted and the task is
+ * never submitted again, to BFL or any other provider. */
+Test(matrix, connection_resets_are_transient_unless_a_job_may_exist)
 {
-    expect_fallback(EMU_FAULT_RESET, 2, -1, "transient", 2);
+    for (int p = 0; p < FP_COUNT; p++)
+        if (p != FP_BFL)
+            expect_fallback_from(p, EMU_FAULT_RESET, 2, -1, "transient", 2);
+    fleet_reset();
+    ig_instance *inst = fleet_open(ROUTING, NULL);
+    fleet_fault(FP_BFL, EMU_FAULT_RESET, 2, -1);
+    cJSON *r = generate_preferring(inst, FP_BFL);
+    tc_expect_error(r, "provider_network_error", "", "may have been created", NULL);
+    cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r, "attempts")), 1, "retried");
+    cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(
+                  cJSON_GetObjectItem(r, "attempts"), 0), "accepted")));
+    cr_expect_eq(fleet_requests(FP_BFL), 1);
+    cr_expect_eq(fleet_requests_to_others(FP_BFL), 0, "the task was sent elsewhere");
+    cJSON_Delete(r);
+    tc_close(inst);
 }
 
 Test(matrix, rate_limits_without_retry_after_fall_back_at_once)

@@ -141,6 +141,9 @@ Test(replicate, generate_answers_within_the_wait_and_files_go_without_the_token)
     cJSON *log = replicate_emulator_exchanges(emu);
     cr_expect_str_eq(cJSON_GetStringValue(bc_item(cJSON_GetArrayItem(log, 0), "prefer")),
                      "wait=60", "300 s left: the longest wait");
+    cr_expect_str_eq(cJSON_GetStringValue(bc_item(cJSON_GetArrayItem(log, 0),
+                                                  "cancelAfter")),
+                     "300s", "Replicate stops it when the call's time is up");
     cJSON_Delete(log);
     cJSON_Delete(r);
 }
@@ -157,6 +160,11 @@ Test(replicate, the_wait_follows_the_time_left)
     int seconds = prefer ? atoi(prefer + 5) : 0;
     cr_expect(seconds >= 13 && seconds <= 15, "20 s left minus the download reserve: %s",
               prefer ? prefer : "none");
+    const char *cancel_after = cJSON_GetStringValue(bc_item(cJSON_GetArrayItem(log, 0),
+                                                            "cancelAfter"));
+    seconds = cancel_after ? atoi(cancel_after) : 0;
+    cr_expect(seconds >= 19 && seconds <= 20, "the time left: %s",
+              cancel_after ? cancel_after : "none");
     cJSON_Delete(log);
     cJSON_Delete(r);
 }
@@ -380,6 +388,49 @@ Test(replicate, a_failed_poll_is_asked_again_never_created_again)
     cJSON_Delete(r);
 }
 
+Test(replicate, a_create_whose_answer_broke_off_is_never_created_again)
+{
+    tc_close(inst);
+    inst = tc_open("\"routing\":{\"maxRetries\":2,\"backoffBaseMs\":0},"
+                   "\"providers\":{\"replicate\":{\"pollIntervalMs\":10}}");
+    fault(EMU_FAULT_RESET, SCHNELL, -1);
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    const cJSON *attempts = bc_item(r, "attempts");
+    cr_expect_eq(cJSON_GetArraySize(attempts), 1, "the prediction was created again");
+    cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(attempts, 0), "accepted")),
+              "the prediction may exist and be charged");
+    tc_expect_error(r, "provider_network_error", "", "may have been created and charged",
+                    NULL);
+    cJSON_Delete(r);
+    cr_expect_eq(logged(SCHNELL, NULL), 1, "created twice");
+}
+
+Test(replicate, polls_that_keep_failing_cancel_the_prediction)
+{
+    replicate_emulator_set_wait_completes(emu, false);
+    emu_fault f = {.kind = EMU_FAULT_503, .path = "/v1/predictions", .count = 4,
+                   .retry_after = -1};
+    cr_assert_eq(emu_fault_push(replicate_emulator_server(emu), &f), 0);
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(bc_item(r, "attempts"), 0),
+                                               "accepted")));
+    bc_expect_failure(inst, r, KEY, "provider_error", true, 503);
+    cr_expect_eq(replicate_emulator_cancels(emu), 1, "the prediction was left running");
+}
+
+/* BFL's models on Replicate refuse with their own words (E005). */
+Test(replicate, a_prediction_flagged_as_sensitive_is_a_refusal)
+{
+    replicate_emulator_fail_next_with(emu, 1, "The input or output was flagged as sensitive. "
+                                              "Please try again with different inputs. (E005)");
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    tc_expect_error(r, "output_refused", "", "flagged as sensitive", NULL);
+    bc_expect_failure(inst, r, KEY, "output_refused", false, 0);
+    replicate_emulator_fail_next_with(emu, 1, "Prompt flagged as sensitive (E005)");
+    bc_expect_failure(inst, call("generate_image", "{\"prompt\":\"a fox\"}"), KEY,
+                      "prompt_refused", false, 0);
+}
+
 Test(replicate, wrong_token)
 {
     setenv("REPLICATE_API_TOKEN", "r8_wrong_token_99999999", 1);
@@ -462,6 +513,10 @@ Test(replicate, outcomes_and_answers_are_classified)
          IG_ERR_PROVIDER_OUTPUT_REFUSED},
         {"failed", "Your prompt was flagged as sensitive (E005)",
          IG_ERR_PROVIDER_PROMPT_REFUSED},
+        {"failed", "The input or output was flagged as sensitive. Please try again with "
+                   "different inputs. (E005)", IG_ERR_PROVIDER_OUTPUT_REFUSED},
+        {"failed", "Error (E005)", IG_ERR_PROVIDER_OUTPUT_REFUSED},
+        {"failed", "Input image flagged as sensitive", IG_ERR_PROVIDER_PROMPT_REFUSED},
         {"failed", "CUDA out of memory", IG_ERR_PROVIDER_ERROR},
         {"aborted", NULL, IG_ERR_PROVIDER_ERROR},
         {"canceled", NULL, IG_ERR_CANCELED},

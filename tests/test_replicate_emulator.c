@@ -152,6 +152,33 @@ Test(replicate_emulator, prefer_follows_the_spec_pattern)
     }
 }
 
+/* The spec's Cancel-After: a duration (h, m, s parts, or plain seconds) of
+ * at least 5 s. */
+Test(replicate_emulator, cancel_after_follows_the_spec)
+{
+    static const struct {
+        const char *value;
+        bool ok;
+    } cases[] = {{"5s", true},  {"300s", true},  {"5m", true},   {"1h30m45s", true},
+                 {"30", true},  {"2h30m", true}, {"4s", false},  {"4", false},
+                 {"5x", false}, {"30s5m", false}, {"-10s", false}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char header[64];
+        snprintf(header, sizeof header, "Cancel-After: %s", cases[i].value);
+        const char *headers[] = {"Authorization: Bearer " RT_TOKEN, "Prefer: wait=60", header,
+                                 NULL};
+        ec_call call = {.method = "POST", .url = rt_url(emu, "/models/" RT_FLUX "/predictions"),
+                        .headers = headers, .body = "{\"input\":{\"prompt\":\"a fox\"}}",
+                        .timeout_ms = 60000};
+        ec_result r = ec_send(&call);
+        cr_expect_eq(r.status == 201, cases[i].ok, "Cancel-After %s: %ld", cases[i].value,
+                     r.status);
+        if (!cases[i].ok)
+            expect_problem(&r, 400, NULL);
+        ec_result_free(&r);
+    }
+}
+
 Test(replicate_emulator, versioned_real_esrgan_scales_and_answers_a_string)
 {
     size_t size = 0;

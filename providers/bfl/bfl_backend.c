@@ -51,16 +51,20 @@ static int submit(const ig_backend_ctx *ctx, const char *model, const char *body
     snprintf(url, sizeof url, "%s/v1/%s", ctx->base_url, model);
     ig_http_response res = {0};
     int rc = keyed_request(ctx, "POST", url, body, deadline, &res, err);
-    if (rc == 0 && (res.status < 200 || res.status > 299)) {
+    if (rc != 0) {
+        ig_backend_maybe_created(&res, err); /* sent, but the answer broke off */
+    } else if (res.status < 200 || res.status > 299) {
         ig_bfl_error(res.status, res.retry_after_s, res.body, err);
         rc = -1;
-    } else if (rc == 0) {
+    } else {
         cJSON *doc = ig_json_parse(res.body, NULL);
         const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "id"));
-        const char *poll = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "polling_url"));
+        const char *poll =
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "polling_url"));
         if (!id || strlen(id) >= sizeof task->id) {
             rc = ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
                          "bfl accepted the task but sent no id");
+            err->accepted = true; /* it exists and runs, but cannot be polled */
         } else {
             snprintf(task->id, sizeof task->id, "%s", id);
             if (poll) /* always the returned URL: it may be regional */
@@ -70,35 +74,6 @@ static int submit(const ig_backend_ctx *ctx, const char *model, const char *body
                          "%s/v1/get_result?id=%s", ctx->base_url, id);
         }
         cJSON_Delete(doc);
-    }
-    ig_http_response_free(&res);
-    return rc;
-}
-
-/* Downloads the sample (no key: it is a signed URL on a delivery host). */
-static int download(const ig_backend_ctx *ctx, const bfl_task *task, const char *sample,
-                    double deadline, ig_store_writer **writer, ig_error *err)
-{
-    *writer = ig_store_writer_begin(ctx->store, err);
-    if (!*writer)
-        return -1;
-    ig_http_request hreq = {
-        .url = sample, .max_redirects = 3, .cancel = ctx->cancel, .sink = ig_backend_writer_sink,
-        .sink_ctx = *writer, .provider = "bfl", .max_response_bytes = 64u << 20,
-    };
-    ig_http_response res = {0};
-    int rc = ig_backend_perform(ctx, &hreq, deadline, &res, err);
-    if (rc == 0 && (res.status < 200 || res.status > 299)) {
-        ig_fail(err, IG_ERR_PROVIDER_ERROR, NULL, "bfl: the result of task %s could not "
-                "be downloaded (HTTP %ld from its signed sample URL)", task->id, res.status);
-        ig_error_hint(err, "The image was made (and charged) but its sample URL was "
-                           "refused or expired (they last 10 minutes); generate again.");
-        err->http_status = res.status;
-        rc = -1;
-    }
-    if (rc != 0) {
-        ig_store_writer_abort(*writer);
-        *writer = NULL;
     }
     ig_http_response_free(&res);
     return rc;
@@ -123,12 +98,15 @@ static int poll_once(const ig_backend_ctx *ctx, const bfl_task *task, double dea
         rc = -1;
     } else if (rc == 0) {
         cJSON *doc = ig_json_parse(res.body, NULL);
-        const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "status"));
+        const char *status =
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "status"));
         const cJSON *result = cJSON_GetObjectItemCaseSensitive(doc, "result");
-        const char *sample = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(result, "sample"));
+        const char *sample =
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(result, "sample"));
         const cJSON *progress = cJSON_GetObjectItemCaseSensitive(doc, "progress");
         const cJSON *details = cJSON_GetObjectItemCaseSensitive(doc, "details");
-        char *details_text = details && !cJSON_IsNull(details) ? cJSON_PrintUnformatted(details) : NULL;
+        char *details_text =
+            details && !cJSON_IsNull(details) ? cJSON_PrintUnformatted(details) : NULL;
         if (!status)
             rc = ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
                          "bfl answered a poll of task %s without a status", task->id);
@@ -166,7 +144,10 @@ static int await_task(const ig_backend_ctx *ctx, const bfl_task *task, double de
             if (!poll.sample[0])
                 return ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
                                "bfl: task %s is Ready but has no result.sample", task->id);
-            return download(ctx, task, poll.sample, deadline, writer, err);
+            return ig_backend_download(ctx, poll.sample, deadline, "bfl",
+                                       "its signed sample URL", "The image was made (and "
+                                       "charged) but its sample URL was refused or expired "
+                                       "(they last 10 minutes); generate again.", writer, err);
         }
         if (strcmp(poll.status, "Pending") && strcmp(poll.status, "Queued") &&
             strcmp(poll.status, "Processing")) {

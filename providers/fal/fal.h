@@ -46,7 +46,8 @@ double ig_fal_id_weight(ig_consistency mode);
  * Classifies a failed fal answer: {"detail": [{loc, msg, type}] | "text"},
  * X-Fal-Retryable (retryable_header "true"/"false"/"" when absent);
  * 422 with type content_policy_violation -> prompt refused, then by
- * status (401/403 auth, 429 rate limited, 5xx provider error).
+ * status (401/403 auth, 429 rate limited, 5xx provider error; a 5xx fal
+ * marks X-Fal-Retryable: false -> IG_ERR_PROVIDER_UNAVAILABLE).
  */
 void ig_fal_error(long status, double retry_after_s, const char *retryable_header,
                   const char *body, ig_error *err);

@@ -60,15 +60,30 @@ static int await_completion(const ig_backend_ctx *ctx, fal_job *job, double dead
             break;
         }
     }
-    /* Given up while fal may still run it: ask fal to drop it. */
-    if (err->code == IG_ERR_CANCELED || err->code == IG_ERR_PROVIDER_TIMEOUT)
-        fal_cancel(ctx, job);
+    /* Given up (cancelled, out of time, status answers that kept failing or
+     * made no sense) while fal may still run it and bill it: ask to drop it. */
+    fal_cancel(ctx, job);
     err->accepted = true;
     return -1;
 }
 
-/* GETs the result, asking again after transient failures. A lasting
- * error answer means the job itself failed. */
+/* Whether a failed result request is fal's own answer that the job failed
+ * (its error, a content-policy refusal, a cancelled request): then nothing
+ * was made. A key refused now, a garbled or oversized body, or a network
+ * failure say nothing about the job, which completed and was charged. */
+static bool job_failed(const ig_error *err)
+{
+    if (err->http_status < 400)
+        return false;
+    return err->code == IG_ERR_PROVIDER_INVALID_REQUEST ||
+           err->code == IG_ERR_PROVIDER_UNAVAILABLE ||
+           err->code == IG_ERR_PROVIDER_PROMPT_REFUSED ||
+           err->code == IG_ERR_PROVIDER_OUTPUT_REFUSED;
+}
+
+/* GETs the result of a COMPLETED job, asking again after transient
+ * failures. Only fal's error answer means the job itself failed; any other
+ * failure leaves a charged job whose result was lost (accepted). */
 static int fetch_result(const ig_backend_ctx *ctx, const fal_job *job, double deadline,
                         cJSON **answer, ig_error *err)
 {
@@ -78,12 +93,8 @@ static int fetch_result(const ig_backend_ctx *ctx, const fal_job *job, double de
             return 0;
         if (err->code == IG_ERR_CANCELED || deadline <= ig_backend_now_ms())
             break;
-        bool transient = err->code == IG_ERR_PROVIDER_NETWORK ||
-                         err->code == IG_ERR_PROVIDER_TIMEOUT ||
-                         err->code == IG_ERR_PROVIDER_RATE_LIMITED ||
-                         err->code == IG_ERR_PROVIDER_ERROR;
         if (!ig_backend_retry_poll(err, &failed)) {
-            if (!transient)
+            if (job_failed(err))
                 return -1; /* the job failed on fal's side: nothing to pay */
             break;
         }
@@ -110,35 +121,62 @@ static const cJSON *result_images(const cJSON *answer, cJSON **owned)
     return NULL;
 }
 
+/* An upscale's image: esrgan scales by 2 or 4 only, so a larger result is
+ * shrunk to an exact target size, as every upscaler here does. */
+static int keep_upscale(const ig_backend_ctx *ctx, const ig_request *req,
+                        const ig_applied *applied, ig_store_writer *writer, cJSON *result,
+                        ig_error *err)
+{
+    cJSON *meta = ig_backend_image_meta(req, "fal", applied->caps->model, NULL);
+    ig_stored_image stored;
+    int rc = ig_store_writer_commit(writer, meta, &stored, err);
+    cJSON_Delete(meta);
+    if (rc != 0) {
+        if (err->code == IG_ERR_IMAGE_UNREADABLE)
+            err->code = IG_ERR_PROVIDER_BAD_RESPONSE;
+        return -1;
+    }
+    return ig_backend_finish_upscale(ctx->store, req, applied, "fal", "fal", &stored, result,
+                                     err);
+}
+
 /* Stores image i of a result with the request's seed. */
-static int keep_image(const ig_backend_ctx *ctx, const ig_request *req, const char *model,
-                      const cJSON *entry, const cJSON *seed, double deadline, cJSON *result,
-                      ig_error *err)
+static int keep_image(const ig_backend_ctx *ctx, const ig_request *req,
+                      const ig_applied *applied, const cJSON *entry, const cJSON *seed,
+                      double deadline, cJSON *result, ig_error *err)
 {
     const char *url = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(entry, "url"));
     if (!url)
         return ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
                        "fal returned an image entry without a url");
     ig_store_writer *writer = NULL;
-    if (fal_download(ctx, url, deadline, &writer, err) != 0)
+    /* Result files live on fal's CDN (fal.media), open by URL. */
+    if (ig_backend_download(ctx, url, deadline, "fal", "its CDN URL", "The image was made "
+                            "(and charged) but its file was refused or has expired; "
+                            "generate again.", &writer, err) != 0)
         return -1;
-    return ig_backend_commit_seeded(writer, req, "fal", model, cJSON_IsNumber(seed),
+    if (req->op == IG_OP_UPSCALE)
+        return keep_upscale(ctx, req, applied, writer, result, err);
+    return ig_backend_commit_seeded(writer, req, "fal", applied->caps->model,
+                                    cJSON_IsNumber(seed),
                                     cJSON_IsNumber(seed) ? seed->valuedouble : 0, result, err);
 }
 
 /* Stores every unflagged image of a result. */
-static int keep_images(const ig_backend_ctx *ctx, const ig_request *req, const char *model,
-                       const fal_job *job, const cJSON *answer, double deadline,
-                       cJSON *result, run_tally *tally, ig_error *err)
+static int keep_images(const ig_backend_ctx *ctx, const ig_request *req,
+                       const ig_applied *applied, const fal_job *job, const cJSON *answer,
+                       double deadline, cJSON *result, run_tally *tally, ig_error *err)
 {
     cJSON *owned;
     const cJSON *images = result_images(answer, &owned);
     const cJSON *nsfw = cJSON_GetObjectItemCaseSensitive(answer, "has_nsfw_concepts");
     const cJSON *seed = cJSON_GetObjectItemCaseSensitive(answer, "seed");
     int rc = 0, i = 0;
-    if (!images || cJSON_GetArraySize(images) == 0)
+    if (!images || cJSON_GetArraySize(images) == 0) {
         rc = ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
                      "fal's result of request %s has no images", job->id);
+        err->accepted = true; /* it completed, so it was charged: never run it again */
+    }
     const cJSON *entry;
     cJSON_ArrayForEach(entry, images)
     {
@@ -148,7 +186,7 @@ static int keep_images(const ig_backend_ctx *ctx, const ig_request *req, const c
         }
         ig_error one;
         ig_error_clear(&one);
-        if (keep_image(ctx, req, model, entry, seed, deadline, result, &one) == 0)
+        if (keep_image(ctx, req, applied, entry, seed, deadline, result, &one) == 0)
             tally->stored++;
         else if (rc == 0) {
             *err = one;
@@ -163,9 +201,9 @@ static int keep_images(const ig_backend_ctx *ctx, const ig_request *req, const c
 }
 
 /* One accepted job from status to stored images. */
-static int finish_job(const ig_backend_ctx *ctx, const ig_request *req, const char *model,
-                      fal_job *job, double deadline, double fraction, cJSON *result,
-                      run_tally *tally, ig_error *err)
+static int finish_job(const ig_backend_ctx *ctx, const ig_request *req,
+                      const ig_applied *applied, fal_job *job, double deadline,
+                      double fraction, cJSON *result, run_tally *tally, ig_error *err)
 {
     if (!fal_job_trusted(ctx, job)) {
         ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL, "fal returned queue URLs on a host "
@@ -181,11 +219,15 @@ static int finish_job(const ig_backend_ctx *ctx, const ig_request *req, const ch
             char why[sizeof err->message];
             memcpy(why, err->message, sizeof why);
             snprintf(err->message, sizeof err->message, "fal: request %.64s completed but "
-                     "its result is an error: %.600s", job->id, why);
+                     "its result %s: %.600s", job->id,
+                     err->accepted ? "could not be read" : "is an error", why);
+            if (err->accepted)
+                ig_error_hint(err, "The job ran and was charged; it was not submitted "
+                                   "again. Its result may still be at fal for a while.");
         }
         return -1;
     }
-    int rc = keep_images(ctx, req, model, job, answer, deadline, result, tally, err);
+    int rc = keep_images(ctx, req, applied, job, answer, deadline, result, tally, err);
     cJSON_Delete(answer);
     return rc;
 }
@@ -239,7 +281,7 @@ static int fal_run(const ig_backend_ctx *ctx, const ig_request *req, const ig_ap
     for (int i = 0; i < submitted; i++) {
         ig_error job_err;
         ig_error_clear(&job_err);
-        finish_job(ctx, req, model, &jobs[i], deadline, (double)i / submitted, result, &tally,
+        finish_job(ctx, req, applied, &jobs[i], deadline, (double)i / submitted, result, &tally,
                    &job_err);
         if (job_err.code != IG_OK && first.code == IG_OK)
             first = job_err;

@@ -19,6 +19,20 @@ static bool policy_violation(const cJSON *detail)
     return false;
 }
 
+/* X-Fal-Retryable: false. The fallback layer retries by code, not by
+ * err->retryable, so a server error fal says will fail again becomes
+ * "unavailable": the call moves on to the next provider at once. */
+static void not_retryable(long status, ig_error *err)
+{
+    err->retryable = false;
+    if (status < 500)
+        return;
+    err->code = IG_ERR_PROVIDER_UNAVAILABLE;
+    size_t len = strlen(err->message);
+    snprintf(err->message + len, sizeof err->message - len,
+             " (fal marked it not retryable: X-Fal-Retryable: false)");
+}
+
 void ig_fal_error(long status, double retry_after_s, const char *retryable_header,
                   const char *body, ig_error *err)
 {
@@ -53,5 +67,5 @@ void ig_fal_error(long status, double retry_after_s, const char *retryable_heade
     if (retryable_header && !strcmp(retryable_header, "true"))
         err->retryable = true;
     else if (retryable_header && !strcmp(retryable_header, "false"))
-        err->retryable = false;
+        not_retryable(status, err);
 }

@@ -13,6 +13,11 @@
 #include "core/json_text.h"
 #include "providers/fal/fal_queue.h"
 
+#define ANSWER_CAP (1u << 20) /* submit, status and cancel answers */
+/* A result carries every image's URL and metadata, and some models inline
+ * images as data URIs: a charged result must not be lost to the cap. */
+#define RESULT_CAP (64u << 20)
+
 /* Hosts of fal's own API that may receive the key (not fal.media, the CDN). */
 static const char *const fal_domains[] = {".fal.run", ".fal.ai", NULL};
 
@@ -22,7 +27,7 @@ static const char *const fal_headers[] = {"x-fal-retryable", NULL};
  * the flag to watch (NULL for the cancel request itself). */
 static int keyed_request(const ig_backend_ctx *ctx, const char *method, const char *url,
                          const char *body, double deadline, const atomic_bool *cancel,
-                         ig_http_response *res, ig_error *err)
+                         uint64_t max_bytes, ig_http_response *res, ig_error *err)
 {
     char key[1024];
     snprintf(key, sizeof key, "Authorization: Key %s", ctx->api_key);
@@ -31,7 +36,7 @@ static int keyed_request(const ig_backend_ctx *ctx, const char *method, const ch
     ig_http_request hreq = {
         .method = method, .url = url, .headers = headers, .body = body,
         .body_size = body ? strlen(body) : 0, .cancel = cancel,
-        .max_response_bytes = 1u << 20, .provider = "fal", .capture_headers = fal_headers,
+        .max_response_bytes = max_bytes, .provider = "fal", .capture_headers = fal_headers,
         /* max_redirects stays 0: the key must not follow a redirect. */
     };
     int rc = ig_backend_perform(ctx, &hreq, deadline, res, err);
@@ -89,10 +94,13 @@ int fal_submit(const ig_backend_ctx *ctx, const char *model, const char *input,
     memset(job, 0, sizeof *job);
     snprintf(url, sizeof url, "%.1400s/%.255s", ctx->base_url, model);
     ig_http_response res = {0};
-    int rc = keyed_request(ctx, "POST", url, input, deadline, ctx->cancel, &res, err);
-    if (rc == 0 && (res.status < 200 || res.status > 299)) {
+    int rc = keyed_request(ctx, "POST", url, input, deadline, ctx->cancel, ANSWER_CAP,
+                           &res, err);
+    if (rc != 0) {
+        ig_backend_maybe_created(&res, err); /* sent, but the answer broke off */
+    } else if (res.status < 200 || res.status > 299) {
         rc = answer_error(&res, err);
-    } else if (rc == 0) {
+    } else {
         cJSON *doc = ig_json_parse(res.body, NULL);
         if (!copy_member(doc, "request_id", job->id, sizeof job->id)) {
             rc = ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
@@ -127,8 +135,8 @@ void fal_cancel(const ig_backend_ctx *ctx, fal_job *job)
     ig_http_response res = {0};
     ig_error ignored;
     ig_error_clear(&ignored);
-    keyed_request(ctx, "PUT", job->cancel_url, NULL, ig_backend_now_ms() + 5000, NULL, &res,
-                  &ignored);
+    keyed_request(ctx, "PUT", job->cancel_url, NULL, ig_backend_now_ms() + 5000, NULL,
+                  ANSWER_CAP, &res, &ignored);
     ig_http_response_free(&res);
 }
 
@@ -141,7 +149,8 @@ int fal_poll(const ig_backend_ctx *ctx, const fal_job *job, double deadline, fal
     snprintf(url, sizeof url, "%.2047s%slogs=1", job->status_url,
              strchr(job->status_url, '?') ? "&" : "?");
     ig_http_response res = {0};
-    int rc = keyed_request(ctx, "GET", url, NULL, deadline, ctx->cancel, &res, err);
+    int rc = keyed_request(ctx, "GET", url, NULL, deadline, ctx->cancel, ANSWER_CAP, &res,
+                           err);
     if (rc == 0 && (res.status < 200 || res.status > 299)) {
         rc = answer_error(&res, err);
     } else if (rc == 0) {
@@ -166,8 +175,8 @@ int fal_result(const ig_backend_ctx *ctx, const fal_job *job, double deadline,
 {
     *answer = NULL;
     ig_http_response res = {0};
-    int rc = keyed_request(ctx, "GET", job->response_url, NULL, deadline, ctx->cancel, &res,
-                           err);
+    int rc = keyed_request(ctx, "GET", job->response_url, NULL, deadline, ctx->cancel,
+                           RESULT_CAP, &res, err);
     if (rc == 0 && (res.status < 200 || res.status > 299)) {
         rc = answer_error(&res, err);
     } else if (rc == 0) {
@@ -178,39 +187,6 @@ int fal_result(const ig_backend_ctx *ctx, const fal_job *job, double deadline,
             rc = ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
                          "fal's result of request %s is not a JSON object", job->id);
         }
-    }
-    ig_http_response_free(&res);
-    return rc;
-}
-
-int fal_download(const ig_backend_ctx *ctx, const char *url, double deadline,
-                 ig_store_writer **writer, ig_error *err)
-{
-    if (strncmp(url, "https://", 8) && strncmp(url, "http://", 7))
-        return ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
-                       "fal returned an image URL that is not http(s)");
-    *writer = ig_store_writer_begin(ctx->store, err);
-    if (!*writer)
-        return -1;
-    /* No key: result files live on fal's CDN (fal.media), open by URL. */
-    ig_http_request hreq = {
-        .url = url, .max_redirects = 3, .cancel = ctx->cancel, .sink = ig_backend_writer_sink,
-        .sink_ctx = *writer, .provider = "fal", .max_response_bytes = 64u << 20,
-    };
-    ig_http_response res = {0};
-    int rc = ig_backend_perform(ctx, &hreq, deadline, &res, err);
-    if (rc == 0 && (res.status < 200 || res.status > 299)) {
-        ig_fail(err, IG_ERR_PROVIDER_ERROR, NULL, "fal: a result image could not be "
-                "downloaded (HTTP %ld from its CDN URL)", res.status);
-        ig_error_hint(err, "The image was made (and charged) but its file was refused or "
-                           "has expired; generate again.");
-        err->http_status = res.status;
-        err->retryable = res.status >= 500;
-        rc = -1;
-    }
-    if (rc != 0) {
-        ig_store_writer_abort(*writer);
-        *writer = NULL;
     }
     ig_http_response_free(&res);
     return rc;

@@ -30,7 +30,8 @@ typedef struct fal_status {
  * POST {base}/{model} with input (JSON text, borrowed). Returns 0 with job
  * filled (URLs fal left out are built the documented way), or -1 with err
  * classified (ig_fal_error); err->accepted when fal took it but the answer
- * is unusable.
+ * is unusable, or when the request went out but no answer came back (the
+ * job may exist and be charged).
  */
 int fal_submit(const ig_backend_ctx *ctx, const char *model, const char *input,
                double deadline, fal_job *job, ig_error *err);
@@ -42,18 +43,14 @@ bool fal_job_trusted(const ig_backend_ctx *ctx, const fal_job *job);
 int fal_poll(const ig_backend_ctx *ctx, const fal_job *job, double deadline, fal_status *out,
              ig_error *err);
 
-/* GET response_url. Returns 0 with *answer (a JSON object the caller
- * deletes), or -1 with err classified from fal's error answer. */
+/* GET response_url (answers up to 64 MiB). Returns 0 with *answer (a JSON
+ * object the caller deletes), or -1 with err: classified from fal's error
+ * answer (http_status >= 400), or a transport or parse failure. */
 int fal_result(const ig_backend_ctx *ctx, const fal_job *job, double deadline,
                cJSON **answer, ig_error *err);
 
 /* PUT cancel_url once (best effort, 5 s, ignoring the cancel flag that
  * caused it); does nothing when already sent or the URL is not trusted. */
 void fal_cancel(const ig_backend_ctx *ctx, fal_job *job);
-
-/* Downloads a result image from url WITHOUT the key into a new store
- * writer (*writer, aborted on failure). Returns 0 or -1 with err. */
-int fal_download(const ig_backend_ctx *ctx, const char *url, double deadline,
-                 ig_store_writer **writer, ig_error *err);
 
 #endif

@@ -81,10 +81,11 @@ static void add_prompt(fal_input *in, const ig_request *req, cJSON *result)
 }
 
 /* PuLID: the reference face, with id_weight for the consistency mode. */
-static int reference_fields(fal_input *in, const ig_request *req, ig_error *err)
+static int reference_fields(fal_input *in, const ig_request *req, const ig_applied *applied,
+                            ig_error *err)
 {
     cJSON_AddNumberToObject(in->json, "id_weight", ig_fal_id_weight(req->consistency));
-    if (req->negative_prompt)
+    if (applied->send_negative_prompt) /* what "applied" reports as sent */
         cJSON_AddStringToObject(in->json, "negative_prompt", req->negative_prompt);
     return add_image(in, "reference_image_url", &req->images[IG_ROLE_REFERENCE], err);
 }
@@ -92,11 +93,19 @@ static int reference_fields(fal_input *in, const ig_request *req, ig_error *err)
 static int generation_fields(fal_input *in, const ig_request *req, const ig_applied *applied,
                              int n, cJSON *result, ig_error *err)
 {
+    bool pulid = !strcmp(applied->caps->model, FAL_PULID);
+    if (pulid && !(applied->send_reference && req->images[IG_ROLE_REFERENCE].data)) {
+        /* fal answers 422 for it: refuse here, before anything is paid. */
+        ig_fail(err, IG_ERR_INVALID_ARGUMENT, "referenceImageUrl", "%s needs a reference "
+                "image (a face to keep)", FAL_PULID);
+        ig_error_hint(err, "Give referenceImageUrl, or choose another model.");
+        return -1;
+    }
     add_prompt(in, req, result);
     if (applied->width)
         add_image_size(in, applied->width, applied->height);
-    if (!strcmp(applied->caps->model, FAL_PULID))
-        return applied->send_reference ? reference_fields(in, req, err) : 0;
+    if (pulid)
+        return reference_fields(in, req, applied, err);
     cJSON_AddNumberToObject(in->json, "num_images", n);
     return 0;
 }

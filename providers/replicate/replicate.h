@@ -44,8 +44,9 @@ void ig_replicate_error(long status, double retry_after_s, const char *body, ig_
 
 /*
  * Classifies a prediction that ended without images from its status and
- * error text: "NSFW content detected" -> output refused, a flagged prompt or
- * input -> prompt refused, other failures -> provider error (retryable),
+ * error text: "NSFW content detected", "flagged as sensitive", "(E005)" ->
+ * output refused, or prompt refused when the text names only the prompt or
+ * the input, other failures -> provider error (retryable),
  * canceled -> canceled, aborted -> provider error (retryable).
  */
 void ig_replicate_prediction_error(const char *id, const char *status, const char *error,

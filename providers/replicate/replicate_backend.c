@@ -50,15 +50,18 @@ static bool trusted(const ig_backend_ctx *ctx, const char *url)
 }
 
 /* An HTTP exchange with the token (never following redirects: curl would
- * carry the header on); the answer stays in memory. */
+ * carry the header on); the answer stays in memory. extra: up to two more
+ * header lines, NULL-terminated (or NULL). */
 static int keyed_request(const ig_backend_ctx *ctx, const char *method, const char *url,
-                         const char *body, const char *prefer, double deadline,
+                         const char *body, const char *const *extra, double deadline,
                          ig_http_response *res, ig_error *err)
 {
     char auth[1024];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", ctx->api_key);
-    const char *headers[] = {auth, "Content-Type: application/json",
-                             "Accept: application/json", prefer, NULL};
+    const char *headers[6] = {auth, "Content-Type: application/json",
+                              "Accept: application/json", NULL, NULL, NULL};
+    for (int i = 0; extra && i < 2 && extra[i]; i++)
+        headers[3 + i] = extra[i];
     ig_http_request hreq = {
         .method = method, .url = url, .headers = headers, .body = body,
         .body_size = body ? strlen(body) : 0, .cancel = ctx->cancel,
@@ -116,24 +119,38 @@ static int parse_prediction(const ig_backend_ctx *ctx, const char *text, predict
     return 0;
 }
 
+/* The create's Prefer and Cancel-After header lines for the time left. */
+static void create_headers(double deadline, char *prefer, size_t prefer_cap,
+                           char *cancel_after, size_t cancel_cap)
+{
+    double left_ms = deadline - ig_backend_now_ms();
+    /* Hold the request for the time left minus a download reserve, within
+     * the API's 1-60 s; a longer job then continues by polling. */
+    long wait_s = (long)(left_ms / 1000) - DOWNLOAD_RESERVE_S;
+    wait_s = wait_s < 1 ? 1 : wait_s > 60 ? 60 : wait_s;
+    snprintf(prefer, prefer_cap, "Prefer: wait=%ld", wait_s);
+    /* Replicate stops the prediction itself once the call's time is up, even
+     * when its id never reached us (an answer that broke off) and no cancel
+     * can be sent. The API's minimum is 5 s. */
+    long cancel_s = (long)((left_ms + 999) / 1000);
+    snprintf(cancel_after, cancel_cap, "Cancel-After: %lds", cancel_s < 5 ? 5 : cancel_s);
+}
+
 /* POST the prediction; on a 2xx fills p and a. */
 static int create(const ig_backend_ctx *ctx, const char *model, const char *body,
                   double deadline, prediction *p, answer *a, ig_error *err)
 {
-    char url[1400], prefer[32];
+    char url[1400], prefer[32], cancel_after[48];
     if (ig_replicate_version(model))
         snprintf(url, sizeof url, "%s/predictions", ctx->base_url);
     else
         snprintf(url, sizeof url, "%s/models/%s/predictions", ctx->base_url, model);
-    /* Hold the request for the time left minus a download reserve, within
-     * the API's 1-60 s; a longer job then continues by polling. */
-    long wait_s = (long)((deadline - ig_backend_now_ms()) / 1000) - DOWNLOAD_RESERVE_S;
-    wait_s = wait_s < 1 ? 1 : wait_s > 60 ? 60 : wait_s;
-    snprintf(prefer, sizeof prefer, "Prefer: wait=%ld", wait_s);
+    create_headers(deadline, prefer, sizeof prefer, cancel_after, sizeof cancel_after);
+    const char *extra[] = {prefer, cancel_after, NULL};
     ig_http_response res = {0};
-    int rc = keyed_request(ctx, "POST", url, body, prefer, deadline, &res, err);
-    if (rc != 0 && err->code == IG_ERR_PROVIDER_TIMEOUT)
-        err->accepted = true; /* held past the deadline: it was created and may run */
+    int rc = keyed_request(ctx, "POST", url, body, extra, deadline, &res, err);
+    if (rc != 0)
+        ig_backend_maybe_created(&res, err); /* sent, but no answer (or none in time) */
     if (rc == 0 && (res.status < 200 || res.status > 299)) {
         ig_replicate_error(res.status, res.retry_after_s, res.body, err);
         rc = -1;
@@ -219,51 +236,42 @@ static int await(const ig_backend_ctx *ctx, prediction *p, double deadline, answ
     return 0;
 }
 
-/* Downloads one output into a new writer: a data URL decoded here, or a
- * file URL fetched without the token (delivery URLs need none). */
-static int download(const ig_backend_ctx *ctx, const char *url, double deadline,
-                    ig_store_writer **writer, ig_error *err)
+/* Decodes a data URL output (some models answer whole images inline) into
+ * a new writer, aborted on failure. */
+static int decode_data_url(const ig_backend_ctx *ctx, const char *b64,
+                           ig_store_writer **writer, ig_error *err)
 {
     *writer = ig_store_writer_begin(ctx->store, err);
     if (!*writer)
         return -1;
-    int rc;
-    const char *comma = !strncmp(url, "data:", 5) ? strstr(url, ";base64,") : NULL;
-    if (comma) {
-        const char *b64 = comma + 8;
-        size_t n = strlen(b64), len = 0, bad = 0;
-        unsigned char *bytes = malloc(IG_B64_MAX_OUT(n) + 3);
-        ig_b64_stream s;
-        ig_b64_stream_init(&s);
-        rc = bytes && ig_b64_stream_feed(&s, b64, n, bytes, &len, &bad) == IG_B64_OK &&
+    size_t n = strlen(b64), len = 0, bad = 0;
+    unsigned char *bytes = malloc(IG_B64_MAX_OUT(n) + 3);
+    ig_b64_stream s;
+    ig_b64_stream_init(&s);
+    int rc = bytes && ig_b64_stream_feed(&s, b64, n, bytes, &len, &bad) == IG_B64_OK &&
                      ig_b64_stream_finish(&s, bytes, &len) == IG_B64_OK
                  ? ig_store_writer_append(*writer, bytes, len, err)
                  : ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL,
                            "replicate returned an output data URL that is not base64");
-        free(bytes);
-    } else {
-        ig_http_request hreq = {
-            .url = url, .max_redirects = 3, .cancel = ctx->cancel,
-            .sink = ig_backend_writer_sink, .sink_ctx = *writer, .provider = "replicate",
-            .max_response_bytes = 64u << 20,
-        };
-        ig_http_response res = {0};
-        rc = ig_backend_perform(ctx, &hreq, deadline, &res, err);
-        if (rc == 0 && (res.status < 200 || res.status > 299)) {
-            ig_fail(err, IG_ERR_PROVIDER_ERROR, NULL, "replicate: an output file could not "
-                    "be downloaded (HTTP %ld)", res.status);
-            ig_error_hint(err, "The image was made (and charged) but its file was refused "
-                               "or removed; generate again.");
-            err->http_status = res.status;
-            rc = -1;
-        }
-        ig_http_response_free(&res);
-    }
+    free(bytes);
     if (rc != 0) {
         ig_store_writer_abort(*writer);
         *writer = NULL;
     }
     return rc;
+}
+
+/* Downloads one output into a new writer: a data URL decoded here, or a
+ * file URL fetched without the token (delivery URLs need none). */
+static int download(const ig_backend_ctx *ctx, const char *url, double deadline,
+                    ig_store_writer **writer, ig_error *err)
+{
+    const char *comma = !strncmp(url, "data:", 5) ? strstr(url, ";base64,") : NULL;
+    if (comma)
+        return decode_data_url(ctx, comma + 8, writer, err);
+    return ig_backend_download(ctx, url, deadline, "replicate", "its delivery URL",
+                               "The image was made (and charged) but its file was refused "
+                               "or removed; generate again.", writer, err);
 }
 
 /* Stores every output of a succeeded prediction. */
@@ -301,8 +309,9 @@ static int run_one(const ig_backend_ctx *ctx, const ig_request *req, const char 
         return -1;
     }
     if (await(ctx, &p, deadline, &a, err) != 0) {
-        if (err->code == IG_ERR_CANCELED || err->code == IG_ERR_PROVIDER_TIMEOUT)
-            cancel_prediction(ctx, &p);
+        /* Given up on it for whatever reason (cancelled, out of time, status
+         * reads that kept failing): it would run on and be billed. */
+        cancel_prediction(ctx, &p);
         err->accepted = true;
     } else if (strcmp(a.status, "succeeded")) {
         ig_replicate_prediction_error(p.id, a.status, a.error, err); /* nothing to pay */

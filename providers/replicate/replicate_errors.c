@@ -39,12 +39,26 @@ void ig_replicate_error(long status, double retry_after_s, const char *body, ig_
     cJSON_Delete(doc);
 }
 
-/* Whether the error text is a safety refusal of the prompt or inputs. */
-static bool prompt_flagged(const char *error)
+/* Whether the error text is a safety refusal at all: an NSFW detection, or
+ * the flag BFL's models on Replicate raise ("The input or output was
+ * flagged as sensitive. ... (E005)"). */
+static bool refusal(const char *error)
 {
-    return strcasestr(error, "prompt") &&
-           (strcasestr(error, "flagged") || strcasestr(error, "sensitive") ||
-            strcasestr(error, "safety") || strcasestr(error, "moderat"));
+    return strcasestr(error, "NSFW") || strcasestr(error, "flagged as sensitive") ||
+           strstr(error, "(E005)") ||
+           (strcasestr(error, "prompt") &&
+            (strcasestr(error, "flagged") || strcasestr(error, "safety") ||
+             strcasestr(error, "moderat")));
+}
+
+/* Whether a refusal names the prompt or the input alone: then the request
+ * itself was refused; "input or output" or an NSFW detection is about what
+ * the model made. */
+static bool input_refused(const char *error)
+{
+    if (strcasestr(error, "NSFW") || strcasestr(error, "output"))
+        return false;
+    return strcasestr(error, "prompt") || strcasestr(error, "input");
 }
 
 void ig_replicate_prediction_error(const char *id, const char *status, const char *error,
@@ -53,11 +67,11 @@ void ig_replicate_prediction_error(const char *id, const char *status, const cha
     const char *why = error && *error ? error : "no error text";
     if (!strcmp(status, "canceled")) {
         ig_fail(err, IG_ERR_CANCELED, NULL, "replicate: prediction %s was canceled", id);
-    } else if (!strcmp(status, "failed") && strcasestr(why, "NSFW")) {
+    } else if (!strcmp(status, "failed") && refusal(why) && !input_refused(why)) {
         ig_fail(err, IG_ERR_PROVIDER_OUTPUT_REFUSED, NULL, "replicate: prediction %s made an "
                 "image the safety checker withheld (%s)", id, why);
         ig_error_hint(err, "Rephrase the prompt (or change the input image) and try again.");
-    } else if (!strcmp(status, "failed") && prompt_flagged(why)) {
+    } else if (!strcmp(status, "failed") && refusal(why)) {
         ig_fail(err, IG_ERR_PROVIDER_PROMPT_REFUSED, NULL, "replicate: prediction %s was "
                 "refused by moderation (%s)", id, why);
         ig_error_hint(err, "Rephrase the prompt and try again.");

@@ -38,14 +38,4 @@ int ig_stability_build(const ig_request *req, const ig_applied *applied,
  */
 void ig_stability_error(long status, double retry_after_s, const char *body, ig_error *err);
 
-/*
- * After an upscale: when the provider's image (stored) is larger than the
- * requested target, a copy shrunk to exactly the target is stored and
- * put in result's images with a warning naming the kept original;
- * otherwise the provider's image itself is the result. 0 or -1 with err.
- */
-int ig_stability_finish_upscale(ig_image_store *store, const ig_request *req,
-                                const ig_applied *applied, const ig_stored_image *stored,
-                                cJSON *result, ig_error *err);
-
 #endif

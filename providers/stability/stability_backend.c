@@ -201,7 +201,8 @@ static int keep_image(const ig_backend_ctx *ctx, const ig_request *req,
         return -1;
     }
     if (req->op == IG_OP_UPSCALE)
-        rc = ig_stability_finish_upscale(ctx->store, req, applied, &stored, result, err);
+        rc = ig_backend_finish_upscale(ctx->store, req, applied, "stability", "Stability",
+                                       &stored, result, err);
     else
         ig_result_add_image(result, &stored);
     cJSON *images = ig_result_get(result, "images");

@@ -250,6 +250,11 @@ void fal_emulator_flag_next(fal_emulator *emu, int images)
     fal_store_flag_next(emu->store, images);
 }
 
+void fal_emulator_garble_next(fal_emulator *emu, fal_garble kind)
+{
+    fal_store_garble_next(emu->store, kind);
+}
+
 void fal_emulator_fail_next(fal_emulator *emu, int count)
 {
     fal_store_fail_next(emu->store, count);

@@ -78,6 +78,18 @@ void fal_emulator_flag_next(fal_emulator *emu, int images);
  * X-Fal-Retryable: false. */
 void fal_emulator_fail_next(fal_emulator *emu, int count);
 
+/* What the result of a completed request answers instead of the output. */
+typedef enum fal_garble {
+    FAL_GARBLE_NONE,
+    FAL_GARBLE_MALFORMED, /* 200 with JSON that breaks off */
+    FAL_GARBLE_NO_IMAGES, /* 200 {"images": [], "seed"} */
+    FAL_GARBLE_FORBIDDEN, /* 403 {"detail": "Forbidden"} (a key revoked meanwhile) */
+} fal_garble;
+
+/* The next accepted request runs and completes normally (it would be
+ * charged), but its response answers as kind says. */
+void fal_emulator_garble_next(fal_emulator *emu, fal_garble kind);
+
 /* Queue answers name their status/response/cancel URLs and file URLs
  * under base (copied; e.g. "http://localhost:<port>", a host a client must
  * not trust with the key) instead of the emulator's own base URL; NULL

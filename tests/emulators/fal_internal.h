@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "emulators/emulator_core.h"
+#include "emulators/fal_emulator.h"
 
 /* How a model sizes its output. */
 typedef enum fal_sizing {
@@ -61,6 +62,7 @@ void fal_store_free(fal_store *s);
 void fal_store_set_polls(fal_store *s, int queued, int running);
 void fal_store_flag_next(fal_store *s, int images);
 void fal_store_fail_next(fal_store *s, int count);
+void fal_store_garble_next(fal_store *s, fal_garble kind);
 int fal_store_count(fal_store *s, const char *model);
 int fal_store_cancellations(fal_store *s);
 

@@ -24,6 +24,7 @@
 
 typedef struct fal_job {
     bool used, cancelled, failed;
+    fal_garble garble; /* how its completed result answers */
     char id[37];
     char app[128];   /* "<owner>/<app>": the request URLs' prefix */
     fal_params p;
@@ -36,6 +37,7 @@ struct fal_store {
     fal_job jobs[JOBS_MAX];
     size_t next;
     int queued, running, flag_next, fail_next, cancellations;
+    fal_garble garble_next;
     emu_tally models;
     uint64_t rng;
     char *last_input; /* the last accepted body, for the suites */
@@ -82,6 +84,13 @@ void fal_store_flag_next(fal_store *s, int images)
 {
     pthread_mutex_lock(&s->lock);
     s->flag_next = images < 0 ? 0 : images;
+    pthread_mutex_unlock(&s->lock);
+}
+
+void fal_store_garble_next(fal_store *s, fal_garble kind)
+{
+    pthread_mutex_lock(&s->lock);
+    s->garble_next = kind;
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -167,6 +176,8 @@ void fal_store_submit(fal_store *s, const fal_params *p, const emu_request *req,
     for (int i = 0; i < j->p.num_images && i < s->flag_next; i++)
         j->flagged[i] = true;
     s->flag_next = 0;
+    j->garble = s->garble_next;
+    s->garble_next = FAL_GARBLE_NONE;
     if (s->fail_next > 0) {
         j->failed = true;
         s->fail_next--;
@@ -295,13 +306,23 @@ void fal_store_answer(fal_store *s, const char *base_url, const char *app, const
             status = 400, detail = "Request is still in progress";
         } else if (j->failed) {
             status = 500, detail = "Internal error while running the model: CUDA out of memory";
-        } else {
+        } else if (j->garble == FAL_GARBLE_FORBIDDEN) {
+            status = 403, detail = "Forbidden";
+        } else if (j->garble == FAL_GARBLE_NO_IMAGES) {
+            doc = cJSON_CreateObject();
+            cJSON_AddArrayToObject(doc, "images");
+            cJSON_AddNumberToObject(doc, "seed", j->p.seed);
+        } else if (j->garble != FAL_GARBLE_MALFORMED) {
             doc = result_doc(j, base_url);
         }
     }
     bool failed = j && j->failed && status == 500;
+    bool malformed = j && !doc && !detail && j->garble == FAL_GARBLE_MALFORMED;
     pthread_mutex_unlock(&s->lock);
-    if (detail)
+    if (malformed) {
+        static const char broken[] = "{\"images\": [{\"url\": ";
+        emu_respond_bytes(out, 200, "application/json", broken, sizeof broken - 1);
+    } else if (detail)
         fal_respond_detail(out, status, detail);
     else
         emu_respond_json(out, status, doc);

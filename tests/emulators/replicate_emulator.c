@@ -152,18 +152,66 @@ static const char *url_root(replicate_emulator *emu)
     return root;
 }
 
+/* Seconds of a Cancel-After duration as the spec describes it: one or more
+ * <n><unit> parts in the order h, m, s, or plain digits (seconds); -1 when
+ * the text is none of that. */
+static long cancel_after_seconds(const char *text)
+{
+    static const char units[] = "hms";
+    static const long factor[] = {3600, 60, 1};
+    long total = 0;
+    int next_unit = 0;
+    const char *p = text;
+    if (!*p)
+        return -1;
+    while (*p) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        long n = 0;
+        for (; *p >= '0' && *p <= '9'; p++)
+            n = n * 10 + (*p - '0');
+        const char *u = *p ? strchr(units + next_unit, *p) : NULL;
+        if (*p && !u)
+            return -1;
+        int unit = u ? (int)(u - units) : 2; /* no suffix: seconds, and the end */
+        total += n * factor[unit];
+        next_unit = unit + 1;
+        p += u ? 1 : 0;
+        if (!u && *p)
+            return -1;
+    }
+    return total;
+}
+
+/* Checks the create's headers against the spec: Prefer's pattern and a
+ * Cancel-After duration of at least 5 s. The API's answer to a bad value is
+ * undocumented: the emulator refuses it so a client bug shows. */
+static bool create_headers_ok(replicate_emulator *emu, const emu_request *req,
+                              emu_response *out)
+{
+    const char *prefer = header(req, "Prefer");
+    if (prefer && regexec(&emu->prefer_re, prefer, 0, NULL, 0) != 0) {
+        rep_respond_problem(out, 400, "Invalid Prefer header", "Prefer must be wait or "
+                            "wait=n with n a number of seconds from 1 to 60.", NULL);
+        return false;
+    }
+    const char *cancel_after = header(req, "Cancel-After");
+    if (cancel_after && cancel_after_seconds(cancel_after) < 5) {
+        rep_respond_problem(out, 400, "Invalid Cancel-After header", "Cancel-After must be "
+                            "a duration such as 30s, 5m or 1h30m45s, of at least 5 seconds.",
+                            NULL);
+        return false;
+    }
+    return true;
+}
+
 /* POST .../predictions: Prefer, body, model, inputs, then the prediction. */
 static void create(replicate_emulator *emu, const emu_request *req, const rep_model *model,
                    bool versioned, bool nsfw, emu_response *out)
 {
     const char *prefer = header(req, "Prefer");
-    /* The spec's pattern; the API's answer to a bad value is undocumented:
-     * the emulator refuses it so a client bug shows. */
-    if (prefer && regexec(&emu->prefer_re, prefer, 0, NULL, 0) != 0) {
-        rep_respond_problem(out, 400, "Invalid Prefer header", "Prefer must be wait or "
-                            "wait=n with n a number of seconds from 1 to 60.", NULL);
+    if (!create_headers_ok(emu, req, out))
         return;
-    }
     cJSON *body = parse_create_body(req, versioned, out);
     if (!body)
         return;
@@ -247,6 +295,9 @@ static void keep_exchange(replicate_emulator *emu, const emu_request *req,
     const char *prefer = header(req, "Prefer");
     cJSON_AddItemToObject(e, "prefer",
                           prefer ? cJSON_CreateString(prefer) : cJSON_CreateNull());
+    const char *cancel_after = header(req, "Cancel-After");
+    cJSON_AddItemToObject(e, "cancelAfter", cancel_after ? cJSON_CreateString(cancel_after)
+                                                         : cJSON_CreateNull());
     cJSON *request = req->body_size ? cJSON_ParseWithLength((const char *)req->body,
                                                             req->body_size) : NULL;
     cJSON_AddItemToObject(e, "request", request ? request : cJSON_CreateNull());
@@ -429,7 +480,12 @@ void replicate_emulator_set_url_host(replicate_emulator *emu, const char *host)
 
 void replicate_emulator_fail_next(replicate_emulator *emu, int count)
 {
-    rep_store_fail_next(emu->store, count);
+    rep_store_fail_next(emu->store, count, NULL);
+}
+
+void replicate_emulator_fail_next_with(replicate_emulator *emu, int count, const char *error)
+{
+    rep_store_fail_next(emu->store, count, error);
 }
 
 void replicate_emulator_set_data_urls(replicate_emulator *emu, bool on)

@@ -17,7 +17,9 @@
  * unknown models 404, unknown versions 422. A prediction is "starting" when
  * created, "processing" for a set number of status reads (ticks), then
  * final: nothing depends on wall-clock time. `Prefer: wait=N` is checked
- * against the spec's pattern; whether the create answer comes back finished
+ * against the spec's pattern and `Cancel-After` against its duration syntax
+ * (at least 5 s; 400 problem details otherwise, recorded in the exchange
+ * log as cancelAfter); whether the create answer comes back finished
  * is a setting (replicate_emulator_set_wait_completes), never a timer.
  * Faults (emu_fault_push or /__emulator/faults) answer in Replicate's
  * shapes; "moderation" on a create path makes that prediction fail with
@@ -61,6 +63,11 @@ void replicate_emulator_set_wait_completes(replicate_emulator *emu, bool complet
 /* The next `count` created predictions end "failed" with a model error. */
 void replicate_emulator_fail_next(replicate_emulator *emu, int count);
 
+/* As replicate_emulator_fail_next, failing with the given error text
+ * (copied; e.g. a moderation refusal such as "The input or output was
+ * flagged as sensitive. ... (E005)"). */
+void replicate_emulator_fail_next_with(replicate_emulator *emu, int count, const char *error);
+
 /* Whether outputs are data URLs (as some models answer) instead of file
  * URLs on the delivery path (default false). */
 void replicate_emulator_set_data_urls(replicate_emulator *emu, bool on);
@@ -78,9 +85,9 @@ int replicate_emulator_cancels(replicate_emulator *emu);
 
 /*
  * The API exchanges so far (caller frees): [{method, path, prefer (or
- * null), request (the parsed body, or null), status, response (the parsed
- * answer, or null)}], oldest first; the delivery path is not kept. For
- * checking requests and answers against the spec.
+ * null), cancelAfter (or null), request (the parsed body, or null), status,
+ * response (the parsed answer, or null)}], oldest first; the delivery path
+ * is not kept. For checking requests and answers against the spec.
  */
 cJSON *replicate_emulator_exchanges(replicate_emulator *emu);
 

@@ -82,7 +82,7 @@ rep_store *rep_store_new(void);
 void rep_store_free(rep_store *s);
 void rep_store_set_ticks(rep_store *s, int reads);
 void rep_store_set_wait_completes(rep_store *s, bool on);
-void rep_store_fail_next(rep_store *s, int count);
+void rep_store_fail_next(rep_store *s, int count, const char *error);
 void rep_store_set_data_urls(rep_store *s, bool on);
 int rep_store_count(rep_store *s, const char *model);
 int rep_store_cancels(rep_store *s);

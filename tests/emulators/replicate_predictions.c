@@ -38,6 +38,7 @@ struct rep_store {
     rep_pred preds[PREDICTIONS_MAX];
     size_t next;
     int ticks, fail_next, cancels;
+    char fail_error[200]; /* the error of fail_next's predictions; "" = MODEL_ERROR */
     bool wait_completes, data_urls;
     emu_tally counts;
     uint64_t rng;
@@ -104,9 +105,12 @@ void rep_store_set_wait_completes(rep_store *s, bool on)
     LOCKED(s, s->wait_completes = on);
 }
 
-void rep_store_fail_next(rep_store *s, int count)
+void rep_store_fail_next(rep_store *s, int count, const char *error)
 {
-    LOCKED(s, s->fail_next = count < 0 ? 0 : count);
+    pthread_mutex_lock(&s->lock);
+    s->fail_next = count < 0 ? 0 : count;
+    snprintf(s->fail_error, sizeof s->fail_error, "%s", error ? error : "");
+    pthread_mutex_unlock(&s->lock);
 }
 
 void rep_store_set_data_urls(rep_store *s, bool on)
@@ -261,7 +265,8 @@ void rep_store_create(rep_store *s, const char *base, const rep_model *model,
     if (nsfw || job->fail[0] || s->fail_next > 0) {
         snprintf(p->outcome, sizeof p->outcome, "failed");
         snprintf(p->error, sizeof p->error, "%s",
-                 nsfw ? NSFW_ERROR : job->fail[0] ? job->fail : MODEL_ERROR);
+                 nsfw ? NSFW_ERROR : job->fail[0] ? job->fail
+                                   : s->fail_error[0] ? s->fail_error : MODEL_ERROR);
         if (!nsfw && !job->fail[0])
             s->fail_next--;
     }
