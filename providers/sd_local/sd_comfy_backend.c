@@ -103,9 +103,9 @@ static int queue_prompt(const ig_backend_ctx *ctx, cJSON *graph, comfy_job *job,
     ig_http_response res = {0};
     int rc = ig_sd_local_json(ctx, "POST", "/prompt", text, 1u << 20, deadline, &res, err);
     cJSON_free(text);
-    if (rc != 0 && res.request_sent) /* the server may have queued it all the same */
+    if (rc != 0 && res.request_sent) { /* the server may have queued it all the same */
         rc = recover_prompt(ctx, job, err);
-    else if (rc == 0 && res.status != 200) {
+    } else if (rc == 0 && res.status != 200) {
         ig_comfy_http_error("POST /prompt", res.status, res.retry_after_s, res.body, err);
         rc = -1;
     } else if (rc == 0) {
