@@ -584,3 +584,114 @@ Test(a1111, a_server_that_hangs_times_out)
     bc_expect_failure(inst, call("generate_image", "{\"prompt\":\"a fox\"}"), AUTH,
                       "provider_timeout", true, 0);
 }
+
+/* --- one job per call, only ever interrupted by its own call --- */
+
+/* Reopens the instance with up to 2 retries per provider and no backoff,
+ * so that a failure the fallback layer would retry shows as a second job;
+ * extra as for open_instance. */
+static void open_retrying(const char *extra)
+{
+    tc_close(inst);
+    char config[1024];
+    snprintf(config, sizeof config, "\"routing\":{\"maxRetries\":2,\"backoffBaseMs\":1,"
+             "\"backoffMaxMs\":1,\"cooldownSeconds\":{\"auth\":0,\"quota\":0,"
+             "\"rateLimited\":0,\"transient\":0}},\"providers\":{\"" PROVIDER "\":{"
+             "\"pollIntervalMs\":10%s}}", extra);
+    inst = tc_open(config);
+}
+
+/* The attempts of a failed result: how many, and whether the first was
+ * marked accepted (a job that ran or may have). */
+static int attempts(const cJSON *r, bool *accepted)
+{
+    const cJSON *list = bc_item(r, "attempts");
+    *accepted = cJSON_IsTrue(bc_item(cJSON_GetArrayItem(list, 0), "accepted"));
+    return cJSON_GetArraySize(list);
+}
+
+Test(a1111, cancelling_a_call_queued_behind_another_never_interrupts_it)
+{
+    a1111_emulator_set_progress_reads(emu, 100); /* A runs for 100 of its reads */
+    int64_t a = ig_instance_submit(inst, "generate_image", "{\"prompt\":\"call A\"}");
+    cr_assert(a > 0);
+    cr_assert_eq(a1111_emulator_wait_running(emu, 30000), 0);
+    int64_t b = ig_instance_submit(inst, "generate_image", "{\"prompt\":\"call B\"}");
+    cr_assert(b > 0);
+    usleep(200000); /* B waits behind A */
+    cr_expect_eq(ig_jobs_cancel(inst->jobs, b), AGENTOS_EXT_OK);
+    cr_expect_eq(ig_jobs_wait(inst->jobs, b, 30000), AGENTOS_EXT_JOB_CANCELED);
+    free(ig_jobs_take_result(inst->jobs, b));
+    cr_expect_eq(a1111_emulator_interrupts(emu), 0, "B's cancel interrupted A's job");
+    cr_expect_eq(ig_jobs_wait(inst->jobs, a, 60000), AGENTOS_EXT_JOB_SUCCEEDED);
+    char *text = ig_jobs_take_result(inst->jobs, a);
+    cJSON *r = cJSON_Parse(text);
+    free(text);
+    bc_expect_ok(r, PROVIDER, 1);
+    cJSON_Delete(r);
+    cJSON *body = last("txt2img");
+    cr_expect_str_eq(bc_str(body, "prompt"), "call A", "B's job ran");
+    cJSON_Delete(body);
+    cr_expect_eq(a1111_emulator_jobs(emu, "txt2img"), 1, "B's job ran after A's");
+    cr_expect_eq(a1111_emulator_interrupts(emu), 0);
+}
+
+Test(a1111, a_job_that_times_out_is_interrupted_and_never_submitted_again)
+{
+    open_retrying(",\"timeoutMs\":1500");
+    emu_fault f = {.kind = EMU_FAULT_TIMEOUT, .path = "/sdapi/v1/txt2img", .count = 1,
+                   .retry_after = -1};
+    cr_assert_eq(emu_fault_push(a1111_emulator_server(emu), &f), 0);
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    tc_expect_error(r, "provider_timeout", "", NULL);
+    bool accepted;
+    cr_expect_eq(attempts(r, &accepted), 1, "the job was submitted again");
+    cr_expect(accepted, "a job A1111 may still be making was not marked accepted");
+    cJSON_Delete(r);
+    cr_expect_eq(emu_request_count(a1111_emulator_server(emu), "/sdapi/v1/txt2img"), 1);
+    cr_expect_eq(a1111_emulator_interrupts(emu), 1, "the abandoned job was left running");
+}
+
+Test(a1111, a_job_whose_connection_is_reset_is_never_submitted_again)
+{
+    open_retrying("");
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}"); /* detection first */
+    bc_expect_ok(r, PROVIDER, 1);
+    cJSON_Delete(r);
+    /* twice: curl retries once by itself when a reused connection dies */
+    emu_fault f = {.kind = EMU_FAULT_RESET, .path = "/sdapi/v1/txt2img", .count = 2,
+                   .retry_after = -1};
+    cr_assert_eq(emu_fault_push(a1111_emulator_server(emu), &f), 0);
+    r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    tc_expect_error(r, "provider_network_error", "", NULL);
+    bool accepted;
+    cr_expect_eq(attempts(r, &accepted), 1, "the job was submitted again");
+    cr_expect(accepted);
+    cJSON_Delete(r);
+    cr_expect_leq(emu_request_count(a1111_emulator_server(emu), "/sdapi/v1/txt2img"), 3,
+                  "the fallback layer sent the job again");
+}
+
+/* --- privacy: never through a proxy --- */
+
+Test(a1111, requests_never_go_through_a_configured_proxy)
+{
+    const ts_route route = {.path = "/", .behaviour = TS_RESPOND, .status = 502};
+    ts_server *proxy = ts_server_start(&route, 1);
+    static const char *const vars[] = {"http_proxy", "HTTP_PROXY", "https_proxy",
+                                       "HTTPS_PROXY", "all_proxy", "ALL_PROXY", NULL};
+    for (int i = 0; vars[i]; i++)
+        setenv(vars[i], ts_server_base_url(proxy), 1);
+    unsetenv("no_proxy");
+    unsetenv("NO_PROXY");
+    tc_close(inst);
+    open_instance(NULL); /* detection too, with the proxy set */
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    bc_expect_ok(r, PROVIDER, 1);
+    cJSON_Delete(r);
+    cr_expect_eq(ts_server_hits(proxy, NULL), 0, "a local SD request went to the proxy");
+    cr_expect_eq(ts_server_connections(proxy), 0);
+    for (int i = 0; vars[i]; i++)
+        unsetenv(vars[i]);
+    ts_server_stop(proxy);
+}

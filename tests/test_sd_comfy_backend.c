@@ -19,6 +19,7 @@
 #include "emulators/comfy_emulator.h"
 #include "support/backend_checks.h"
 #include "support/test_calls.h"
+#include "support/test_http_server.h"
 #include "support/test_images.h"
 #include "support/test_util.h"
 #include "tools/tool_call.h"
@@ -474,4 +475,167 @@ Test(comfy, basic_auth_behind_a_proxy)
     cr_expect_null(strstr(text, "s3cret"));
     cJSON_free(text);
     cJSON_Delete(r);
+}
+
+/* --- a prompt is never queued twice; outputs and polls --- */
+
+/* Reopens the instance with up to max_retries retries per provider (no
+ * backoff: a failure the fallback layer would retry shows up as a second
+ * prompt), polling every poll_ms; extra as for open_inst. */
+static void open_config(int max_retries, int poll_ms, const char *extra)
+{
+    tc_close(inst);
+    char *tmp = tu_make_temp_dir("ig-comfy-inst");
+    char config[2048];
+    snprintf(config, sizeof config, "{\"imageGeneration\":{\"imageDir\":\"%s/images\","
+             "\"routing\":{\"maxRetries\":%d,\"backoffBaseMs\":1,\"backoffMaxMs\":1,"
+             "\"cooldownSeconds\":{\"auth\":0,\"quota\":0,\"rateLimited\":0,"
+             "\"transient\":0}},\"providers\":{\"" PROVIDER "\":{\"pollIntervalMs\":%d%s}}}}",
+             tmp, max_retries, poll_ms, extra);
+    free(tmp);
+    ig_error err;
+    ig_error_clear(&err);
+    inst = ig_instance_open(config, NULL, on_progress, NULL, NULL, &err);
+    cr_assert(inst, "%s", err.message);
+}
+
+static void open_retrying(const char *extra)
+{
+    open_config(2, 10, extra);
+}
+
+/* Whether the first attempt of a failed result is marked accepted. */
+static bool first_attempt_accepted(const cJSON *r)
+{
+    return cJSON_IsTrue(bc_item(cJSON_GetArrayItem(bc_item(r, "attempts"), 0), "accepted"));
+}
+
+Test(comfy, a_post_prompt_that_times_out_is_never_queued_twice)
+{
+    open_retrying(",\"timeoutMs\":1500");
+    /* the server takes 2 s to queue it: the call has given up by then */
+    emu_fault f = {.kind = EMU_FAULT_TIMEOUT, .path = "/prompt", .count = 1,
+                   .retry_after = -1, .delay_ms = 2000};
+    cr_assert_eq(emu_fault_push(comfy_emulator_server(emu), &f), 0);
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    tc_expect_error(r, "provider_timeout", "", NULL);
+    cr_expect(first_attempt_accepted(r), "a prompt that may be queued was not accepted");
+    cr_expect_eq(cJSON_GetArraySize(bc_item(r, "attempts")), 1);
+    cJSON_Delete(r);
+    cr_expect_eq(logged("/prompt"), 1, "POST /prompt was sent again");
+    cr_expect_leq(comfy_emulator_prompts(emu), 1, "the prompt was queued twice");
+}
+
+Test(comfy, a_post_prompt_that_is_reset_is_never_sent_again)
+{
+    open_retrying("");
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}"); /* detection first */
+    bc_expect_ok(r, PROVIDER, 1);
+    cJSON_Delete(r);
+    /* twice: curl retries once by itself when a reused connection dies */
+    emu_fault f = {.kind = EMU_FAULT_RESET, .path = "/prompt", .count = 2, .retry_after = -1};
+    cr_assert_eq(emu_fault_push(comfy_emulator_server(emu), &f), 0);
+    r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    tc_expect_error(r, "provider_network_error", "", NULL);
+    cr_expect(first_attempt_accepted(r));
+    cr_expect_eq(cJSON_GetArraySize(bc_item(r, "attempts")), 1, "the call was retried");
+    cJSON_Delete(r);
+    cr_expect_leq(logged("/prompt"), 3, "POST /prompt was retried by the fallback layer");
+}
+
+Test(comfy, a_prompt_queued_behind_a_cancelled_post_is_found_and_deleted)
+{
+    comfy_emulator_queue_foreign(emu, 1000000); /* ours waits in queue_pending */
+    emu_fault f = {.kind = EMU_FAULT_TIMEOUT, .path = "/prompt", .count = 1,
+                   .retry_after = -1, .delay_ms = 400};
+    cr_assert_eq(emu_fault_push(comfy_emulator_server(emu), &f), 0);
+    int64_t id = ig_instance_submit(inst, "generate_image", "{\"prompt\":\"a fox\"}");
+    cr_assert(id > 0);
+    cr_assert_eq(emu_wait_requests(comfy_emulator_server(emu), "/prompt", 1, 30000), 0);
+    cr_expect_eq(ig_jobs_cancel(inst->jobs, id), AGENTOS_EXT_OK);
+    cr_expect_eq(ig_jobs_wait(inst->jobs, id, 20000), AGENTOS_EXT_JOB_CANCELED);
+    free(ig_jobs_take_result(inst->jobs, id));
+    cr_expect_eq(comfy_emulator_prompts(emu), 1, "queued once, late");
+    cr_expect_eq(comfy_emulator_deleted(emu), 1, "the late prompt was left in the queue");
+    cr_expect_eq(comfy_emulator_interrupted(emu), 0);
+}
+
+Test(comfy, an_execution_error_is_accepted_and_never_queued_again)
+{
+    open_retrying("");
+    comfy_emulator_fail_next(emu, 1);
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
+    tc_expect_error(r, "provider_error", "", "out of memory", NULL);
+    cr_expect(first_attempt_accepted(r));
+    cJSON_Delete(r);
+    cr_expect_eq(comfy_emulator_prompts(emu), 1, "the prompt that ran was queued again");
+}
+
+Test(comfy, one_lost_output_costs_a_warning_not_the_others)
+{
+    fault(EMU_FAULT_EXPIRED, "/view");
+    cJSON *r = call("generate_image", "{\"prompt\":\"a fox\",\"n\":3}");
+    bc_expect_ok(r, PROVIDER, 2);
+    cr_expect_eq(tc_warning_count(r, "n"), 1);
+    char *text = cJSON_PrintUnformatted(r);
+    cr_expect(strstr(text, "1 of the 3 output images"), "%s", text);
+    cJSON_free(text);
+    cJSON_Delete(r);
+    cr_expect_eq(logged("/view"), 3, "every output was tried");
+    cr_expect_eq(tu_count_entries(inst->config.image_dir, ".tmp-"), 0);
+}
+
+/* Requests logged so far whose path starts with prefix. */
+static int logged_under(const char *prefix)
+{
+    cJSON *log = emu_request_log(comfy_emulator_server(emu));
+    int n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, log) n += !strncmp(str(e, "path"), prefix, strlen(prefix));
+    cJSON_Delete(log);
+    return n;
+}
+
+Test(comfy, history_reads_after_the_socket_saw_the_end_are_paced)
+{
+    open_config(0, 2000, "");
+    comfy_emulator_set_steps(emu, 1); /* the socket reports the end at once */
+    emu_fault f = {.kind = EMU_FAULT_503, .path = "/history", .count = 100,
+                   .retry_after = -1};
+    cr_assert_eq(emu_fault_push(comfy_emulator_server(emu), &f), 0);
+    int64_t id = ig_instance_submit(inst, "generate_image", "{\"prompt\":\"a fox\"}");
+    cr_assert(id > 0);
+    while (logged_under("/history/") < 1)
+        cr_assert_eq(ig_jobs_wait(inst->jobs, id, 10), AGENTOS_EXT_E_TIMEOUT);
+    /* Every read fails. Paced, the next one waits for the poll interval (2 s);
+     * spinning, all IG_BACKEND_POLL_RETRIES + 1 reads are spent within a few
+     * ms of the end. A second is far from either. */
+    cr_expect_eq(ig_jobs_wait(inst->jobs, id, 1000), AGENTOS_EXT_E_TIMEOUT,
+                 "the retries were spent at once");
+    cr_expect_leq(logged_under("/history/"), 2, "/history reads in the first second");
+    cr_expect_eq(ig_jobs_cancel(inst->jobs, id), AGENTOS_EXT_OK);
+    cr_expect_eq(ig_jobs_wait(inst->jobs, id, 20000), AGENTOS_EXT_JOB_CANCELED);
+    free(ig_jobs_take_result(inst->jobs, id));
+}
+
+Test(comfy, requests_never_go_through_a_configured_proxy)
+{
+    const ts_route route = {.path = "/", .behaviour = TS_RESPOND, .status = 502};
+    ts_server *proxy = ts_server_start(&route, 1);
+    static const char *const vars[] = {"http_proxy", "HTTP_PROXY", "https_proxy",
+                                       "HTTPS_PROXY", "all_proxy", "ALL_PROXY", NULL};
+    for (int i = 0; vars[i]; i++)
+        setenv(vars[i], ts_server_base_url(proxy), 1);
+    unsetenv("no_proxy");
+    unsetenv("NO_PROXY");
+    tc_close(inst);
+    open_inst(""); /* detection too, with the proxy set */
+    cJSON *r = call_with_png("edit_image", 256, 256, "{\"image\":\"%s\",\"prompt\":\"x\"}");
+    bc_expect_ok(r, PROVIDER, 1); /* upload, prompt, history, view */
+    cJSON_Delete(r);
+    cr_expect_eq(ts_server_hits(proxy, NULL), 0, "a local SD request went to the proxy");
+    cr_expect_eq(ts_server_connections(proxy), 0);
+    for (int i = 0; vars[i]; i++)
+        unsetenv(vars[i]);
+    ts_server_stop(proxy);
 }

@@ -180,10 +180,15 @@ static int upscale(const ig_backend_ctx *ctx, const ig_request *req,
 }
 
 int ig_sd_a1111_run(const ig_backend_ctx *ctx, const ig_request *req,
-                    const ig_applied *applied, cJSON *result, ig_error *err)
+                    const ig_applied *applied, double deadline, cJSON *result,
+                    ig_error *err)
 {
-    double deadline = ig_backend_now_ms() + (double)ctx->timeout_ms;
-    if (req->op == IG_OP_UPSCALE)
-        return upscale(ctx, req, applied, deadline, result, err);
-    return generate(ctx, req, applied, deadline, result, err);
+    /* One call at a time talks to A1111 (see ig_sd_local_a1111_lock): a
+     * cancelled call then interrupts its own job, never another call's. */
+    if (ig_sd_local_a1111_lock(ctx, deadline, err) != 0)
+        return -1;
+    int rc = req->op == IG_OP_UPSCALE ? upscale(ctx, req, applied, deadline, result, err)
+                                      : generate(ctx, req, applied, deadline, result, err);
+    ig_sd_local_a1111_unlock(ctx);
+    return rc;
 }

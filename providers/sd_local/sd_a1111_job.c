@@ -11,6 +11,11 @@
  * worker is aborted only when A1111 does not answer within a grace period.
  * The worker owns the answer fields until it signals done under the lock;
  * the caller reads them only after pthread_join.
+ *
+ * Interrupt and progress are global in A1111 (they act on whatever job
+ * runs), so ig_sd_a1111_run holds the instance's A1111 lock around its
+ * exchanges: while a call talks to the server, the job running there is its
+ * own (as far as this extension goes; other clients can still interfere).
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -55,7 +60,7 @@ static void *work(void *arg)
 {
     worker *w = arg;
     char auth[1024];
-    ig_sd_local_auth_header(&w->ctx, auth, sizeof auth);
+    ig_sd_local_auth_header(&w->ctx, auth, sizeof auth); /* its size checked before */
     const char *headers[] = {"Content-Type: application/json", "Accept: application/json",
                              auth[0] ? auth : NULL, NULL};
     double left = w->deadline - ig_backend_now_ms();
@@ -66,9 +71,10 @@ static void *work(void *arg)
         /* A1111 sends nothing until the batch is done: no idle limit short of
          * the whole budget. */
         .idle_timeout_ms = left > 1000 ? (long)left : 1000, .provider = IG_A1111_PROVIDER,
+        .no_proxy = true, /* local only: see sd_local.h */
     };
     w->rc = ig_backend_perform(&w->ctx, &hreq, w->deadline, &w->res, &w->err);
-    memset(auth, 0, sizeof auth);
+    explicit_bzero(auth, sizeof auth);
     pthread_mutex_lock(&w->lock);
     w->done = true;
     pthread_cond_signal(&w->cond);
@@ -175,8 +181,23 @@ static bool supervise(const ig_backend_ctx *ctx, worker *w)
     }
 }
 
+/* The POST failed after it went out whole (timeout, reset): A1111 does not
+ * notice a client that went away and goes on generating. Stop that job
+ * (ours: the instance lock is held) and mark the call accepted, so that
+ * the fallback layer never queues the same job a second time. */
+static void abandon_sent_job(const ig_backend_ctx *ctx, const worker *w, ig_error *err)
+{
+    if (!w->res.request_sent ||
+        (err->code != IG_ERR_PROVIDER_TIMEOUT && err->code != IG_ERR_PROVIDER_NETWORK))
+        return;
+    if (w->res.status == 0) /* no answer began: the job may still be running */
+        interrupt(ctx);
+    err->accepted = true;
+}
+
 /* Moves what the worker got into the answer; returns 0 or -1 with err. */
-static int collect(worker *w, bool interrupted, ig_a1111_answer *answer, ig_error *err)
+static int collect(const ig_backend_ctx *ctx, worker *w, bool interrupted,
+                   ig_a1111_answer *answer, ig_error *err)
 {
     answer->status = w->res.status;
     answer->sink = w->sink;
@@ -191,6 +212,7 @@ static int collect(worker *w, bool interrupted, ig_a1111_answer *answer, ig_erro
     if (w->rc != 0) {
         *err = w->err;
         answer->broke_off = w->res.status >= 200 && w->res.status < 300;
+        abandon_sent_job(ctx, w, err);
         if (err->code == IG_ERR_PROVIDER_NETWORK)
             ig_a1111_network_hint(err);
         return -1;
@@ -208,9 +230,18 @@ int ig_a1111_exchange(const ig_backend_ctx *ctx, const char *path, const char *b
                       double deadline, ig_a1111_answer *answer, ig_error *err)
 {
     memset(answer, 0, sizeof *answer);
+    char auth[1024]; /* checked here: the worker cannot fail on it */
+    int fits = ig_sd_local_auth(ctx, auth, sizeof auth, err);
+    explicit_bzero(auth, sizeof auth);
+    if (fits != 0)
+        return -1;
     worker *w = calloc(1, sizeof *w);
     if (!w)
         return ig_fail(err, IG_ERR_INTERNAL, NULL, "out of memory");
+    if (ig_sd_local_url(ctx, path, w->url, sizeof w->url, err) != 0) {
+        free(w);
+        return -1;
+    }
     w->sink = ig_json_b64_sink_new(ctx->store, image_keys, MAX_SKELETON, err);
     if (!w->sink) {
         free(w);
@@ -218,7 +249,6 @@ int ig_a1111_exchange(const ig_backend_ctx *ctx, const char *path, const char *b
     }
     w->ctx = *ctx;
     w->ctx.cancel = &w->abort;
-    snprintf(w->url, sizeof w->url, "%s%s", ctx->base_url, path);
     w->body = body;
     w->deadline = deadline;
     atomic_init(&w->abort, false);
@@ -236,7 +266,7 @@ int ig_a1111_exchange(const ig_backend_ctx *ctx, const char *path, const char *b
     } else {
         bool interrupted = supervise(ctx, w);
         pthread_join(thread, NULL);
-        rc = collect(w, interrupted, answer, err);
+        rc = collect(ctx, w, interrupted, answer, err);
     }
     ig_json_b64_sink_free(w->sink);
     ig_http_response_free(&w->res);

@@ -8,6 +8,7 @@
  * queue while it waits, or interrupted while it runs.
  */
 #include <cjson/cJSON.h>
+#include <glib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -17,6 +18,8 @@
 #include "providers/sd_local/sd_comfy.h"
 
 #define CANCEL_BUDGET_MS 5000.0 /* for telling the server to stop */
+#define LOOKUP_MS 1500.0        /* looking for a prompt whose POST /prompt failed */
+#define LOOKUP_EVERY_MS 100
 #define WS_CONNECT_MS 3000      /* the progress socket is optional: give up soon */
 
 /* One queued prompt. */
@@ -84,6 +87,8 @@ static int upload_inputs(const ig_backend_ctx *ctx, const ig_request *req,
     return 0;
 }
 
+static int recover_prompt(const ig_backend_ctx *ctx, comfy_job *job, ig_error *err);
+
 /* POST /prompt {"prompt": graph, "client_id"}: the prompt id into job. */
 static int queue_prompt(const ig_backend_ctx *ctx, cJSON *graph, comfy_job *job,
                         double deadline, cJSON *result, ig_error *err)
@@ -98,7 +103,9 @@ static int queue_prompt(const ig_backend_ctx *ctx, cJSON *graph, comfy_job *job,
     ig_http_response res = {0};
     int rc = ig_sd_local_json(ctx, "POST", "/prompt", text, 1u << 20, deadline, &res, err);
     cJSON_free(text);
-    if (rc == 0 && res.status != 200) {
+    if (rc != 0 && res.request_sent) { /* the server may have queued it all the same */
+        rc = recover_prompt(ctx, job, err);
+    } else if (rc == 0 && res.status != 200) {
         ig_comfy_http_error("POST /prompt", res.status, res.retry_after_s, res.body, err);
         rc = -1;
     } else if (rc == 0) {
@@ -169,6 +176,73 @@ static int read_queue(const ig_backend_ctx *ctx, const comfy_job *job, double de
     }
     ig_http_response_free(&res);
     return rc;
+}
+
+/* Whether queue entry e ([number, id, prompt, extra_data, ...]) was queued by
+ * this call (extra_data.client_id); its id into job when so. */
+static bool entry_of_call(const cJSON *e, comfy_job *job)
+{
+    const cJSON *extra = cJSON_GetArrayItem(e, 3);
+    const char *client = jstr(extra, "client_id");
+    const char *id = cJSON_GetStringValue(cJSON_GetArrayItem(e, 1));
+    if (!client || strcmp(client, job->call_id) || !id || strlen(id) >= sizeof job->prompt_id)
+        return false;
+    snprintf(job->prompt_id, sizeof job->prompt_id, "%s", id);
+    return true;
+}
+
+/* One GET /queue looking for this call's prompt: 1 found (id into job), 0
+ * not there, -1 the queue could not be read. */
+static int find_call_prompt(const ig_backend_ctx *ctx, comfy_job *job, double deadline)
+{
+    ig_http_response res = {0};
+    ig_error ignored;
+    ig_error_clear(&ignored);
+    int found = -1;
+    if (ig_sd_local_json(ctx, "GET", "/queue", NULL, 16u << 20, deadline, &res,
+                         &ignored) == 0 && res.status == 200) {
+        cJSON *doc = ig_json_parse(res.body, NULL);
+        const cJSON *e;
+        found = 0;
+        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "queue_running"))
+            found |= entry_of_call(e, job);
+        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "queue_pending"))
+            found |= entry_of_call(e, job);
+        cJSON_Delete(doc);
+    }
+    ig_http_response_free(&res);
+    return found;
+}
+
+static void cancel_prompt(const ig_backend_ctx *ctx, const comfy_job *job);
+
+/*
+ * POST /prompt went out whole but got no answer (timeout, reset, cancel):
+ * ComfyUI may have queued it. Looks for it in GET /queue by the call's
+ * client_id for a short while (a slow server queues it late): found, it is
+ * deleted when the call was cancelled, else followed under its prompt_id.
+ * Not found, nobody can tell whether it ran: err->accepted keeps the
+ * fallback layer from queueing it a second time. Returns 0 when followed.
+ */
+static int recover_prompt(const ig_backend_ctx *ctx, comfy_job *job, ig_error *err)
+{
+    ig_backend_ctx quiet = *ctx;
+    quiet.cancel = NULL; /* the lookup must go out even when the call is cancelled */
+    double until = ig_backend_now_ms() + LOOKUP_MS;
+    int found = 0;
+    while ((found = find_call_prompt(&quiet, job, until + CANCEL_BUDGET_MS)) == 0 &&
+           ig_backend_now_ms() + LOOKUP_EVERY_MS < until)
+        g_usleep(LOOKUP_EVERY_MS * 1000);
+    if (found == 1 && err->code == IG_ERR_CANCELED) {
+        cancel_prompt(ctx, job);
+        return -1;
+    }
+    if (found == 1) {
+        ig_error_clear(err);
+        return 0;
+    }
+    err->accepted = true;
+    return -1;
 }
 
 /* Tells the server to drop the prompt: deleted while it waits, interrupted
@@ -244,6 +318,7 @@ static int wait_for_news(const ig_backend_ctx *ctx, comfy_job *job, ig_error *er
 {
     if (!job->ws)
         return ig_backend_sleep(ctx, ctx->poll_interval_ms, err);
+    double start = ig_backend_now_ms();
     if (ig_comfy_ws_wait(job->ws, ctx, job->prompt_id, ctx->poll_interval_ms, &job->ev) != 0) {
         ig_comfy_ws_close(job->ws); /* polling alone carries on */
         job->ws = NULL;
@@ -255,7 +330,11 @@ static int wait_for_news(const ig_backend_ctx *ctx, comfy_job *job, ig_error *er
         progress(ctx, 0.1 + 0.8 * job->ev.value / job->ev.max, message);
     }
     job->ev.changed = false;
-    return ig_backend_sleep(ctx, 0, err);
+    /* The socket returns at once when the prompt ended (or it failed): the
+     * rest of the interval is slept, so that a /history read that fails
+     * right after the end does not spend every retry within milliseconds. */
+    double left = (double)ctx->poll_interval_ms - (ig_backend_now_ms() - start);
+    return ig_backend_sleep(ctx, left > 0 ? (long)left : 0, err);
 }
 
 /* Polls until the prompt ended; *doc then owns *entry (its history). */
@@ -297,13 +376,23 @@ static int await_prompt(const ig_backend_ctx *ctx, comfy_job *job, double deadli
     }
 }
 
-/* Stores every output image of a finished prompt. */
+/* Hands a kept error to the caller: -1. */
+static int take_error(ig_error *err, const ig_error *kept)
+{
+    *err = *kept;
+    return -1;
+}
+
+/* Stores every output image of a finished prompt: all are tried, and one
+ * that cannot be fetched only costs a warning when another was stored. */
 static int fetch_outputs(const ig_backend_ctx *ctx, const ig_request *req,
                          const ig_applied *applied, const char *model, const comfy_job *job,
                          const cJSON *entry, double deadline, cJSON *result, ig_error *err)
 {
-    int stored = 0;
+    int stored = 0, failed = 0;
     const cJSON *node, *image;
+    ig_error first; /* the first failure; every output is still tried */
+    ig_error_clear(&first);
     cJSON_ArrayForEach(node, cJSON_GetObjectItemCaseSensitive(entry, "outputs"))
     {
         cJSON_ArrayForEach(image, cJSON_GetObjectItemCaseSensitive(node, "images"))
@@ -312,15 +401,28 @@ static int fetch_outputs(const ig_backend_ctx *ctx, const ig_request *req,
             if (type && strcmp(type, "output"))
                 continue; /* previews of other nodes */
             progress(ctx, 0.9, "ComfyUI: fetching images");
-            if (ig_comfy_fetch(ctx, req, model, image, deadline, result, err) != 0)
-                return -1;
-            stored++;
+            ig_error one;
+            ig_error_clear(&one);
+            if (ig_comfy_fetch(ctx, req, model, image, deadline, result, &one) == 0) {
+                stored++;
+                continue;
+            }
+            if (failed++ == 0)
+                first = one;
+            if (one.code == IG_ERR_CANCELED)
+                return take_error(err, &first);
         }
     }
+    if (stored == 0 && failed > 0)
+        return take_error(err, &first);
     if (stored == 0)
         return ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL, IG_COMFY ": ComfyUI prompt "
                        "%s finished without an output image", job->prompt_id);
-    if (stored < applied->n)
+    if (failed > 0)
+        ig_result_warn(result, "n", "%d of the %d output images of ComfyUI prompt %s could "
+                       "not be fetched: %s", failed, stored + failed, job->prompt_id,
+                       first.message);
+    else if (stored < applied->n)
         ig_result_warn(result, "n", "ComfyUI made %d of the %d images asked for", stored,
                        applied->n);
     return 0;
@@ -349,9 +451,9 @@ static void report(cJSON *result, const char *model, const ig_request *req,
 }
 
 int ig_sd_comfy_run(const ig_backend_ctx *ctx, const ig_request *req,
-                    const ig_applied *applied, cJSON *result, ig_error *err)
+                    const ig_applied *applied, double deadline, cJSON *result,
+                    ig_error *err)
 {
-    double deadline = ig_backend_now_ms() + (double)ctx->timeout_ms;
     comfy_server_info info;
     if (ig_comfy_server_info(ctx, req, applied, deadline, &info, err) != 0)
         return -1;
@@ -393,6 +495,7 @@ int ig_sd_comfy_run(const ig_backend_ctx *ctx, const ig_request *req,
         const char *str = jstr(status, "status_str");
         if (str && strcmp(str, "success")) {
             ig_comfy_execution_error(job.prompt_id, status, err);
+            err->accepted = true; /* the prompt ran: never queued again */
             rc = -1;
         } else {
             rc = fetch_outputs(ctx, req, applied, model, &job, entry, deadline, result, err);

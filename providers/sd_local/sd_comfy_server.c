@@ -148,8 +148,9 @@ int ig_comfy_upload(const ig_backend_ctx *ctx, const ig_image *image, const char
                     double deadline, char *out, size_t cap, ig_error *err)
 {
     char url[2048], auth[1024];
-    snprintf(url, sizeof url, "%s/upload/image", ctx->base_url);
-    ig_sd_local_auth_header(ctx, auth, sizeof auth);
+    if (ig_sd_local_url(ctx, "/upload/image", url, sizeof url, err) != 0 ||
+        ig_sd_local_auth(ctx, auth, sizeof auth, err) != 0)
+        return -1;
     const char *headers[] = {"Accept: application/json", auth[0] ? auth : NULL, NULL};
     const ig_http_part parts[] = {
         {.name = "image", .data = image->data, .size = image->size, .filename = name,
@@ -160,10 +161,11 @@ int ig_comfy_upload(const ig_backend_ctx *ctx, const ig_image *image, const char
     ig_http_request hreq = {
         .method = "POST", .url = url, .headers = headers, .parts = parts, .n_parts = 3,
         .cancel = ctx->cancel, .max_response_bytes = 1u << 20, .provider = IG_COMFY,
+        .no_proxy = true, /* local only: see sd_local.h */
     };
     ig_http_response res = {0};
     int rc = ig_backend_perform(ctx, &hreq, deadline, &res, err);
-    memset(auth, 0, sizeof auth);
+    explicit_bzero(auth, sizeof auth);
     if (rc == 0 && res.status != 200) {
         ig_comfy_http_error("POST /upload/image", res.status, res.retry_after_s, res.body,
                             err);
@@ -186,19 +188,25 @@ int ig_comfy_upload(const ig_backend_ctx *ctx, const ig_image *image, const char
     return rc;
 }
 
-/* Appends "&key=<value percent-encoded>" to url. */
-static void query_arg(char *url, size_t cap, const char *key, const char *value)
+/* Appends "&key=<value percent-encoded>" to url; false when it does not
+ * fit (url is then unusable: a cut file name would fetch another file). */
+static bool query_arg(char *url, size_t cap, const char *key, const char *value)
 {
     size_t n = strlen(url);
-    n += (size_t)snprintf(url + n, n < cap ? cap - n : 0, "%s%s=",
-                          strchr(url, '?') ? "&" : "?", key);
-    for (const unsigned char *p = (const unsigned char *)value; *p && n + 4 < cap; p++) {
+    int w = snprintf(url + n, cap - n, "%s%s=", strchr(url, '?') ? "&" : "?", key);
+    if (w < 0 || (size_t)w >= cap - n)
+        return false;
+    n += (size_t)w;
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        if (n + 4 > cap) /* room for "%XX" and the terminator */
+            return false;
         if (isalnum(*p) || strchr("-_.~", *p))
             url[n++] = (char)*p;
         else
             n += (size_t)snprintf(url + n, cap - n, "%%%02X", *p);
     }
-    url[n < cap ? n : cap - 1] = '\0';
+    url[n] = '\0';
+    return true;
 }
 
 int ig_comfy_fetch(const ig_backend_ctx *ctx, const ig_request *req, const char *model,
@@ -213,22 +221,29 @@ int ig_comfy_fetch(const ig_backend_ctx *ctx, const ig_request *req, const char 
         return ig_fail(err, IG_ERR_PROVIDER_BAD_RESPONSE, NULL, IG_COMFY ": ComfyUI's "
                        "history lists an output image without a filename");
     char url[3072], auth[1024];
-    snprintf(url, sizeof url, "%s/view", ctx->base_url);
-    query_arg(url, sizeof url, "filename", file);
-    query_arg(url, sizeof url, "subfolder", sub ? sub : "");
-    query_arg(url, sizeof url, "type", type ? type : "output");
-    ig_store_writer *writer = ig_store_writer_begin(ctx->store, err);
-    if (!writer)
+    if (ig_sd_local_url(ctx, "/view", url, sizeof url, err) != 0)
         return -1;
-    ig_sd_local_auth_header(ctx, auth, sizeof auth);
+    if (!query_arg(url, sizeof url, "filename", file) ||
+        !query_arg(url, sizeof url, "subfolder", sub ? sub : "") ||
+        !query_arg(url, sizeof url, "type", type ? type : "output"))
+        return ig_fail(err, IG_ERR_INTERNAL, NULL, IG_COMFY ": the /view URL of output %.64s "
+                       "is longer than %zu bytes", file, sizeof url - 1);
+    if (ig_sd_local_auth(ctx, auth, sizeof auth, err) != 0)
+        return -1;
+    ig_store_writer *writer = ig_store_writer_begin(ctx->store, err);
+    if (!writer) {
+        explicit_bzero(auth, sizeof auth);
+        return -1;
+    }
     const char *headers[] = {auth[0] ? auth : NULL, NULL};
     ig_http_request hreq = {
         .url = url, .headers = headers, .cancel = ctx->cancel, .sink = ig_backend_writer_sink,
         .sink_ctx = writer, .provider = IG_COMFY, .max_response_bytes = 256u << 20,
+        .no_proxy = true, /* local only: see sd_local.h */
     };
     ig_http_response res = {0};
     int rc = ig_backend_perform(ctx, &hreq, deadline, &res, err);
-    memset(auth, 0, sizeof auth);
+    explicit_bzero(auth, sizeof auth);
     if (rc == 0 && res.status == 404) {
         rc = ig_fail(err, IG_ERR_PROVIDER_ERROR, NULL, IG_COMFY ": GET /view: the output "
                      "image %s is no longer on the server (HTTP 404)", file);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <math.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -24,19 +25,26 @@
 
 #include "core/json_text.h"
 #include "providers/sd_local/sd_comfy.h"
+#include "providers/sd_local/sd_comfy_ws_internal.h"
 #include "providers/transport/base64_stream.h"
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WS_BUF (1u << 20) /* frames above this are skipped: no progress frame is */
+/* Larger frames drop the socket: ComfyUI's biggest (preview images) are a
+ * few MiB, and skipping gigabytes would only hold the pong back. */
+#define WS_MAX_FRAME (256ull << 20)
 
 struct comfy_ws {
     int fd;
     unsigned char *buf;
     size_t len;
-    size_t skip; /* bytes of an oversized frame still to drop */
+    uint64_t skip;   /* bytes of an oversized frame still to drop (64-bit lengths) */
+    bool fragmented; /* inside a fragmented message, which is skipped */
 };
 
-/* Splits "http://host[:port][/prefix]"; false for anything else. */
+/* Splits "http://host[:port][/prefix]"; false for anything else, such as
+ * "http://user:pw@host/" (dialing "user" with our Basic header would hand
+ * the credentials to the wrong host; libcurl, for the rest, knows better). */
 static bool split_url(const char *url, char *host, size_t host_cap, char *port,
                       size_t port_cap, char *prefix, size_t prefix_cap)
 {
@@ -44,12 +52,16 @@ static bool split_url(const char *url, char *host, size_t host_cap, char *port,
         return false;
     const char *h = url + 7, *slash = strchr(h, '/');
     size_t hl = slash ? (size_t)(slash - h) : strlen(h);
+    if (memchr(h, '@', hl)) /* userinfo: the host is behind the '@', not ours to guess */
+        return false;
     const char *colon = memchr(h, ':', hl);
     if (h[0] == '[') /* IPv6 literal */
         colon = memchr(h, ']', hl) ? strchr(memchr(h, ']', hl), ':') : NULL;
     size_t name = colon && colon < h + hl ? (size_t)(colon - h) : hl;
     if (!name || name >= host_cap)
         return false;
+    if (port_cap < 6 || hl - name > port_cap || (slash && strlen(slash) >= prefix_cap))
+        return false; /* never a cut port or path */
     bool bracketed = h[0] == '[' && name >= 2;
     snprintf(host, host_cap, "%.*s", (int)(bracketed ? name - 2 : name), bracketed ? h + 1 : h);
     snprintf(port, port_cap, "%.*s", colon && colon < h + hl ? (int)(hl - name - 1) : 2,
@@ -177,11 +189,9 @@ comfy_ws *ig_comfy_ws_open(const ig_backend_ctx *ctx, const char *client_id, int
     char host[256], port[16], prefix[512];
     if (!split_url(ctx->base_url, host, sizeof host, port, sizeof port, prefix, sizeof prefix))
         return NULL;
-    comfy_ws *ws = calloc(1, sizeof *ws);
-    if (!ws || !(ws->buf = malloc(WS_BUF))) {
-        free(ws);
+    comfy_ws *ws = ig_comfy_ws_adopt(-1);
+    if (!ws)
         return NULL;
-    }
     ws->fd = dial(host, port, timeout_ms);
     unsigned char nonce[16];
     char *key = ws->fd >= 0 && getrandom(nonce, sizeof nonce, 0) == (ssize_t)sizeof nonce
@@ -189,16 +199,17 @@ comfy_ws *ig_comfy_ws_open(const ig_backend_ctx *ctx, const char *client_id, int
     bool ok = key != NULL;
     if (ok) {
         char auth[1024], request[2400], accept[64];
-        ig_sd_local_auth_header(ctx, auth, sizeof auth);
+        ok = ig_sd_local_auth_header(ctx, auth, sizeof auth);
         int n = snprintf(request, sizeof request,
                          "GET %s/ws?clientId=%s HTTP/1.1\r\nHost: %s:%s\r\n"
                          "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                          "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s%s\r\n",
                          prefix, client_id, host, port, key, auth, auth[0] ? "\r\n" : "");
-        ok = n > 0 && (size_t)n < sizeof request &&
+        ok = ok && n > 0 && (size_t)n < sizeof request &&
              send_all(ws->fd, request, (size_t)n, timeout_ms);
-        memset(auth, 0, sizeof auth);
-        memset(request, 0, sizeof request);
+        /* explicit_bzero: plain memsets of dead buffers may be optimised away */
+        explicit_bzero(auth, sizeof auth);
+        explicit_bzero(request, sizeof request);
         expected_accept(key, accept, sizeof accept);
         ok = ok && handshake_answer(ws, accept, timeout_ms);
     }
@@ -222,6 +233,15 @@ void ig_comfy_ws_close(comfy_ws *ws)
     free(ws);
 }
 
+/* A number of a progress frame as a step count in 0..cap (NaN, infinities
+ * and non-numbers are 0: (int) of those is undefined). */
+static int step_count(const cJSON *item, int cap)
+{
+    if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble) || item->valuedouble < 0)
+        return 0;
+    return item->valuedouble > cap ? cap : (int)item->valuedouble;
+}
+
 /* Applies one text frame about prompt_id to ev. */
 static void apply(const char *text, size_t size, const char *prompt_id, comfy_ws_event *ev)
 {
@@ -231,10 +251,13 @@ static void apply(const char *text, size_t size, const char *prompt_id, comfy_ws
     const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(data, "prompt_id"));
     if (type && id && !strcmp(id, prompt_id)) {
         if (!strcmp(type, "progress")) {
-            const cJSON *value = cJSON_GetObjectItemCaseSensitive(data, "value");
-            ev->value = (int)cJSON_GetNumberValue(value);
-            ev->max = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(data, "max"));
-            ev->changed = true;
+            /* clamped so that the caller's fraction value/max stays in 0..1 */
+            int max = step_count(cJSON_GetObjectItemCaseSensitive(data, "max"), 1000000);
+            if (max > 0) {
+                ev->max = max;
+                ev->value = step_count(cJSON_GetObjectItemCaseSensitive(data, "value"), max);
+                ev->changed = true;
+            }
         } else if (!strcmp(type, "execution_start")) {
             ev->started = ev->changed = true;
         } else if (!strcmp(type, "execution_success") || !strcmp(type, "execution_error") ||
@@ -245,55 +268,128 @@ static void apply(const char *text, size_t size, const char *prompt_id, comfy_ws
     cJSON_Delete(doc);
 }
 
-/* Handles the complete frames in the buffer; -1 when the server closed. */
-static int frames(comfy_ws *ws, const char *prompt_id, comfy_ws_event *ev, bool *ponged)
+/* Drops n bytes from the front of the buffer. */
+static void consume(comfy_ws *ws, size_t n)
+{
+    memmove(ws->buf, ws->buf + n, ws->len - n);
+    ws->len -= n;
+}
+
+/* A frame header read from the buffer. */
+typedef struct frame_head {
+    bool fin;
+    int opcode;
+    uint64_t size;
+    size_t h; /* header bytes */
+} frame_head;
+
+/* Reads the header at the front of the buffer: 1 read, 0 incomplete, -1 a
+ * frame no server may send (RFC 6455 5.1, 5.2, 5.5). */
+static int read_head(const comfy_ws *ws, frame_head *f)
+{
+    if (ws->len < 2)
+        return 0;
+    f->fin = ws->buf[0] & 0x80;
+    f->opcode = ws->buf[0] & 0x0f;
+    f->size = ws->buf[1] & 0x7f;
+    f->h = 2;
+    if (f->size == 126) {
+        if (ws->len < 4)
+            return 0;
+        f->size = (uint64_t)ws->buf[2] << 8 | ws->buf[3], f->h = 4;
+    } else if (f->size == 127) {
+        if (ws->len < 10)
+            return 0;
+        if (ws->buf[2] & 0x80) /* the most significant bit must be 0 */
+            return -1;
+        f->size = 0, f->h = 10;
+        for (int i = 0; i < 8; i++)
+            f->size = f->size << 8 | ws->buf[2 + i];
+    }
+    if (ws->buf[1] & 0x80) /* a server must not mask */
+        return -1;
+    if ((f->opcode & 0x08) && (!f->fin || f->size > 125)) /* control frames */
+        return -1;
+    if (f->size > WS_MAX_FRAME)
+        return -1;
+    return 1;
+}
+
+/* Whether a data frame belongs to a fragmented message, which is skipped
+ * whole: a fragment alone is not a JSON text. Updates ws->fragmented. */
+static bool in_fragmented_message(comfy_ws *ws, const frame_head *f)
+{
+    if (f->opcode == 0) { /* continuation: belongs to whatever started */
+        if (f->fin)
+            ws->fragmented = false;
+        return true;
+    }
+    if ((f->opcode == 1 || f->opcode == 2) && !f->fin) {
+        ws->fragmented = true;
+        return true;
+    }
+    return false;
+}
+
+/* Acts on one whole frame at the front of the buffer; -1 to drop the socket. */
+static int handle(comfy_ws *ws, const frame_head *f, bool skipped, const char *prompt_id,
+                  comfy_ws_event *ev, bool *ponged)
+{
+    const unsigned char *payload = ws->buf + f->h;
+    size_t size = (size_t)f->size;
+    if (f->opcode == 8)
+        return -1;
+    if (f->opcode == 9 && !send_frame(ws, 10, payload, size))
+        return -1;
+    if (f->opcode == 10)
+        *ponged = true;
+    if (f->opcode == 1 && !skipped)
+        apply((const char *)payload, size, prompt_id, ev);
+    consume(ws, f->h + size);
+    return 0;
+}
+
+int ig_comfy_ws_frames(comfy_ws *ws, const atomic_bool *cancel, const char *prompt_id,
+                       comfy_ws_event *ev, bool *ponged)
 {
     for (;;) {
+        if (cancel && atomic_load(cancel)) /* a flood of frames must not hold a cancel */
+            return 0;
         if (ws->skip) {
-            size_t n = ws->skip < ws->len ? ws->skip : ws->len;
-            memmove(ws->buf, ws->buf + n, ws->len - n);
-            ws->len -= n, ws->skip -= n;
+            size_t n = ws->skip < ws->len ? (size_t)ws->skip : ws->len;
+            consume(ws, n);
+            ws->skip -= n;
             if (ws->skip)
                 return 0;
         }
-        if (ws->len < 2)
-            return 0;
-        int opcode = ws->buf[0] & 0x0f;
-        uint64_t size = ws->buf[1] & 0x7f;
-        size_t h = 2;
-        if (size == 126) {
-            if (ws->len < 4)
-                return 0;
-            size = (uint64_t)ws->buf[2] << 8 | ws->buf[3], h = 4;
-        } else if (size == 127) {
-            if (ws->len < 10)
-                return 0;
-            size = 0, h = 10;
-            for (int i = 0; i < 8; i++)
-                size = size << 8 | ws->buf[2 + i];
-        }
-        if (ws->buf[1] & 0x80) /* a server must not mask (RFC 6455 5.1) */
-            return -1;
-        if (h + size > WS_BUF) { /* a preview image, say: not ours to read */
-            ws->skip = (size_t)size;
-            memmove(ws->buf, ws->buf + h, ws->len - h);
-            ws->len -= h;
+        frame_head f;
+        int got = read_head(ws, &f);
+        if (got <= 0)
+            return got;
+        bool skipped = !(f.opcode & 0x08) && in_fragmented_message(ws, &f);
+        if (f.size > WS_BUF - f.h) { /* a preview image, say: not ours to read */
+            if (f.opcode & 0x08) /* cannot happen (<= 125), but never skip a control */
+                return -1;
+            ws->skip = f.size; /* compared, never added: h + size could wrap */
+            consume(ws, f.h);
             continue;
         }
-        if (ws->len < h + size)
+        if (ws->len - f.h < f.size)
             return 0;
-        const unsigned char *payload = ws->buf + h;
-        if (opcode == 8)
+        if (handle(ws, &f, skipped, prompt_id, ev, ponged) != 0)
             return -1;
-        if (opcode == 9 && !send_frame(ws, 10, payload, size < 126 ? (size_t)size : 0))
-            return -1;
-        if (opcode == 10)
-            *ponged = true;
-        if (opcode == 1)
-            apply((const char *)payload, (size_t)size, prompt_id, ev);
-        memmove(ws->buf, ws->buf + h + size, ws->len - h - (size_t)size);
-        ws->len -= h + (size_t)size;
     }
+}
+
+comfy_ws *ig_comfy_ws_adopt(int fd)
+{
+    comfy_ws *ws = calloc(1, sizeof *ws);
+    if (!ws || !(ws->buf = malloc(WS_BUF))) {
+        free(ws);
+        return NULL;
+    }
+    ws->fd = fd;
+    return ws;
 }
 
 int ig_comfy_ws_wait(comfy_ws *ws, const ig_backend_ctx *ctx, const char *prompt_id,
@@ -308,7 +404,7 @@ int ig_comfy_ws_wait(comfy_ws *ws, const ig_backend_ctx *ctx, const char *prompt
     while (!ev->ended) {
         if (ctx->cancel && atomic_load(ctx->cancel))
             return 0;
-        if (frames(ws, prompt_id, ev, &ponged) != 0)
+        if (ig_comfy_ws_frames(ws, ctx->cancel, prompt_id, ev, &ponged) != 0)
             return -1;
         double left = until - ig_backend_now_ms();
         if (ponged && left <= 0)

@@ -42,11 +42,25 @@ void ig_sd_local_state_free(void *state);
 
 /*
  * Which server answers at ctx->base_url: remembered from an earlier call,
- * else asked (one or two GETs). Returns IG_SD_UNKNOWN with err
+ * else asked (one or two GETs, each up to 10 s but never past deadline).
+ * Returns IG_SD_UNKNOWN with err
  * (IG_ERR_PROVIDER_NETWORK when nothing listens, IG_ERR_PROVIDER_UNAVAILABLE
  * when something else does) and a hint naming how to start either server.
  */
-ig_sd_server ig_sd_local_detect(const ig_backend_ctx *ctx, ig_error *err);
+ig_sd_server ig_sd_local_detect(const ig_backend_ctx *ctx, double deadline,
+                                ig_error *err);
+
+/*
+ * Takes the instance's A1111 lock (waking every 50 ms to look at
+ * ctx->cancel and deadline): A1111's /sdapi/v1/interrupt and progress are
+ * global, so a call may only talk to the server while its own job is the
+ * one running. 0, or -1 with IG_ERR_CANCELED / IG_ERR_PROVIDER_TIMEOUT.
+ * This only orders the calls of one instance: another client of the same
+ * server (its web UI, another process) can still be interrupted by us or
+ * show up in our progress.
+ */
+int ig_sd_local_a1111_lock(const ig_backend_ctx *ctx, double deadline, ig_error *err);
+void ig_sd_local_a1111_unlock(const ig_backend_ctx *ctx);
 
 /* Forgets what answers at base_url, after a call could not reach it (the
  * user may have swapped servers). */
@@ -55,8 +69,24 @@ void ig_sd_local_forget(const ig_backend_ctx *ctx);
 /* --- HTTP with the server (sd_local_http.c); any thread --- */
 
 /* "Authorization: Basic <base64 user:password>" into out when ctx->api_key
- * is set, else "". Holds the secret: the caller wipes it after use. */
-void ig_sd_local_auth_header(const ig_backend_ctx *ctx, char *out, size_t cap);
+ * is set, else "". Holds the secret: the caller wipes it after use
+ * (explicit_bzero). false (out "") when it does not fit in cap. */
+bool ig_sd_local_auth_header(const ig_backend_ctx *ctx, char *out, size_t cap);
+
+/* ig_sd_local_auth_header, failing with IG_ERR_INTERNAL when it does not
+ * fit. 0 or -1 with err. */
+int ig_sd_local_auth(const ig_backend_ctx *ctx, char *out, size_t cap, ig_error *err);
+
+/* ctx->base_url + path into out; -1 with IG_ERR_INTERNAL when it does not
+ * fit (a cut URL would name another resource). */
+int ig_sd_local_url(const ig_backend_ctx *ctx, const char *path, char *out, size_t cap,
+                    ig_error *err);
+
+/*
+ * Every request to the local server is made with no_proxy set: the
+ * "privacy" priority promises that nothing leaves this machine, so a proxy
+ * from http_proxy/all_proxy must never see a local SD request.
+ */
 
 /*
  * One JSON exchange with the server: method on ctx->base_url + path (path
@@ -76,11 +106,14 @@ int ig_sd_local_json(const ig_backend_ctx *ctx, const char *method, const char *
  * used, report progress through ctx->progress, and ask the server to stop
  * (A1111 /sdapi/v1/interrupt, ComfyUI /interrupt or /queue delete) when
  * ctx->cancel is set. ctx->api_key, when set, is "user:password" for HTTP
- * Basic auth (A1111 --api-auth); never logged. Any thread.
+ * Basic auth (A1111 --api-auth); never logged. deadline (ig_backend_now_ms
+ * clock) is the end of the call's budget, detection included. Any thread.
  */
 int ig_sd_a1111_run(const ig_backend_ctx *ctx, const ig_request *req,
-                    const ig_applied *applied, cJSON *result, ig_error *err);
+                    const ig_applied *applied, double deadline, cJSON *result,
+                    ig_error *err);
 int ig_sd_comfy_run(const ig_backend_ctx *ctx, const ig_request *req,
-                    const ig_applied *applied, cJSON *result, ig_error *err);
+                    const ig_applied *applied, double deadline, cJSON *result,
+                    ig_error *err);
 
 #endif

@@ -18,3 +18,6 @@ add_dependencies(test_comfy_emulator comfyui-emulator)
 # The local Stable Diffusion backend's ComfyUI client end to end against it.
 ig_add_test(test_sd_comfy_backend test_sd_comfy_backend.c)
 target_link_libraries(test_sd_comfy_backend PRIVATE ig_emulators)
+
+# The progress socket's frame parser fed crafted frames over a socketpair.
+ig_add_test(test_sd_comfy_ws test_sd_comfy_ws.c)
