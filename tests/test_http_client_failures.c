@@ -122,10 +122,7 @@ Test(http_client, refused_connection_is_a_retryable_network_error)
 /* A proxy from the environment is used, unless the request says no_proxy. */
 Test(http_client, no_proxy_bypasses_the_proxy_environment)
 {
-    /* Whatever reaches the proxy is counted (and answered 404). */
-    static const ts_route route = {.path = "/unused", .behaviour = TS_RESPOND, .status = 200};
-    ts_server *proxy = ts_server_start(&route, 1);
-    setenv("http_proxy", ts_server_base_url(proxy), 1);
+    ts_server *proxy = ts_proxy_env_start();
     ig_http_request req = {.method = "GET"};
     ig_http_response res;
     ig_error err;
@@ -137,8 +134,7 @@ Test(http_client, no_proxy_bypasses_the_proxy_environment)
     cr_expect_eq(res.status, 200, "answered by the server itself");
     cr_expect_eq(ts_server_hits(proxy, NULL), 1, "the proxy saw nothing more");
     ig_http_response_free(&res);
-    unsetenv("http_proxy");
-    ts_server_stop(proxy);
+    ts_proxy_env_stop(proxy);
 }
 
 Test(http_client, non_http_urls_are_refused)

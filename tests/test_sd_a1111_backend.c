@@ -676,14 +676,7 @@ Test(a1111, a_job_whose_connection_is_reset_is_never_submitted_again)
 
 Test(a1111, requests_never_go_through_a_configured_proxy)
 {
-    const ts_route route = {.path = "/", .behaviour = TS_RESPOND, .status = 502};
-    ts_server *proxy = ts_server_start(&route, 1);
-    static const char *const vars[] = {"http_proxy", "HTTP_PROXY", "https_proxy",
-                                       "HTTPS_PROXY", "all_proxy", "ALL_PROXY", NULL};
-    for (int i = 0; vars[i]; i++)
-        setenv(vars[i], ts_server_base_url(proxy), 1);
-    unsetenv("no_proxy");
-    unsetenv("NO_PROXY");
+    ts_server *proxy = ts_proxy_env_start();
     tc_close(inst);
     open_instance(NULL); /* detection too, with the proxy set */
     cJSON *r = call("generate_image", "{\"prompt\":\"a fox\"}");
@@ -691,7 +684,5 @@ Test(a1111, requests_never_go_through_a_configured_proxy)
     cJSON_Delete(r);
     cr_expect_eq(ts_server_hits(proxy, NULL), 0, "a local SD request went to the proxy");
     cr_expect_eq(ts_server_connections(proxy), 0);
-    for (int i = 0; vars[i]; i++)
-        unsetenv(vars[i]);
-    ts_server_stop(proxy);
+    ts_proxy_env_stop(proxy);
 }

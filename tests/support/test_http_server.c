@@ -474,3 +474,24 @@ void ts_server_stop(ts_server *server)
     pthread_cond_destroy(&server->released);
     free(server);
 }
+
+static const char *const proxy_vars[] = {"http_proxy", "HTTP_PROXY", "https_proxy",
+                                         "HTTPS_PROXY", "all_proxy", "ALL_PROXY", NULL};
+
+ts_server *ts_proxy_env_start(void)
+{
+    static const ts_route route = {.path = "/", .behaviour = TS_RESPOND, .status = 502};
+    ts_server *proxy = ts_server_start(&route, 1);
+    for (int i = 0; proxy_vars[i]; i++)
+        setenv(proxy_vars[i], ts_server_base_url(proxy), 1);
+    unsetenv("no_proxy");
+    unsetenv("NO_PROXY");
+    return proxy;
+}
+
+void ts_proxy_env_stop(ts_server *proxy)
+{
+    for (int i = 0; proxy_vars[i]; i++)
+        unsetenv(proxy_vars[i]);
+    ts_server_stop(proxy);
+}

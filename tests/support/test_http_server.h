@@ -61,4 +61,11 @@ int ts_server_connections(ts_server *server);
 /* Stops the server (releasing hung requests) and frees it. */
 void ts_server_stop(ts_server *server);
 
+/* A server standing in for a proxy: every proxy variable of the
+ * environment (http_proxy, HTTPS_PROXY, all_proxy, ...) points at it and
+ * no_proxy is unset, so its hits and connections show what went through a
+ * proxy. ts_proxy_env_stop unsets them and stops it. */
+ts_server *ts_proxy_env_start(void);
+void ts_proxy_env_stop(ts_server *proxy);
+
 #endif
