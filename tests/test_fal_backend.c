@@ -525,23 +525,8 @@ Test(fal, cancel_mid_poll_reaches_the_cancel_url)
 
 Test(fal, concurrent_calls_share_the_instance)
 {
-    enum { JOBS = 6 };
-    int64_t ids[JOBS];
-    for (int i = 0; i < JOBS; i++) {
-        ids[i] = ig_instance_submit(inst, "generate_image",
-                                    i % 2 ? "{\"prompt\":\"a fox\",\"n\":2}"
-                                          : "{\"prompt\":\"an owl\",\"aspectRatio\":\"1:1\"}");
-        cr_assert(ids[i] > 0);
-    }
-    int images = 0;
-    for (int i = 0; i < JOBS; i++) {
-        cr_expect_eq(ig_jobs_wait(inst->jobs, ids[i], 60000), AGENTOS_EXT_JOB_SUCCEEDED);
-        char *text = ig_jobs_take_result(inst->jobs, ids[i]);
-        cJSON *r = cJSON_Parse(text);
-        images += cJSON_GetArraySize(bc_item(r, "images"));
-        cJSON_Delete(r);
-        free(text);
-    }
+    int images = bc_generate_concurrently(inst, 6, "{\"prompt\":\"a fox\",\"n\":2}",
+                                          "{\"prompt\":\"an owl\",\"aspectRatio\":\"1:1\"}");
     cr_expect_eq(images, 9);
     cr_expect_eq(fal_emulator_requests(emu, NULL), 6);
     cr_expect_eq(tu_count_entries(inst->config.image_dir, ".tmp-"), 0);

@@ -318,17 +318,8 @@ Test(stability, wrong_key_is_an_auth_failure)
 Test(stability, concurrent_calls_share_the_instance)
 {
     enum { JOBS = 6 };
-    int64_t ids[JOBS];
-    for (int i = 0; i < JOBS; i++) {
-        ids[i] = ig_instance_submit(inst, "generate_image",
-                                    i % 2 ? "{\"prompt\":\"a fox\",\"model\":\"ultra\"}"
-                                          : "{\"prompt\":\"an owl\",\"style\":\"anime\"}");
-        cr_assert(ids[i] > 0);
-    }
-    for (int i = 0; i < JOBS; i++) {
-        cr_expect_eq(ig_jobs_wait(inst->jobs, ids[i], 60000), AGENTOS_EXT_JOB_SUCCEEDED);
-        free(ig_jobs_take_result(inst->jobs, ids[i]));
-    }
+    bc_generate_concurrently(inst, JOBS, "{\"prompt\":\"a fox\",\"model\":\"ultra\"}",
+                             "{\"prompt\":\"an owl\",\"style\":\"anime\"}");
     cr_expect_eq(stab_emulator_images_made(emu, NULL), JOBS);
     cr_expect_eq(tu_count_entries(inst->config.image_dir, ".tmp-"), 0);
 }

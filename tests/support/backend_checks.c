@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jobs.h"
 #include "support/test_calls.h"
 #include "support/test_util.h"
 
@@ -76,4 +77,25 @@ void bc_expect_failure(const ig_instance *inst, cJSON *r, const char *key, const
     cr_expect_null(strstr(text, key), "the key leaked: %s", text);
     cJSON_free(text);
     cJSON_Delete(r);
+}
+
+int bc_generate_concurrently(ig_instance *inst, int jobs, const char *odd_args,
+                             const char *even_args)
+{
+    int64_t ids[64];
+    cr_assert_leq(jobs, 64);
+    for (int i = 0; i < jobs; i++) {
+        ids[i] = ig_instance_submit(inst, "generate_image", i % 2 ? odd_args : even_args);
+        cr_assert(ids[i] > 0);
+    }
+    int images = 0;
+    for (int i = 0; i < jobs; i++) {
+        cr_expect_eq(ig_jobs_wait(inst->jobs, ids[i], 60000), AGENTOS_EXT_JOB_SUCCEEDED);
+        char *text = ig_jobs_take_result(inst->jobs, ids[i]);
+        cJSON *r = cJSON_Parse(text);
+        images += cJSON_GetArraySize(bc_item(r, "images"));
+        cJSON_Delete(r);
+        free(text);
+    }
+    return images;
 }

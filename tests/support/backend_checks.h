@@ -31,6 +31,12 @@ const cJSON *bc_expect_ok(const cJSON *result, const char *provider, int n_image
 void bc_expect_stored(const ig_instance *inst, const cJSON *images, int i, int w, int h,
                       const char *mime, const char *provider);
 
+/* Submits jobs generate_image calls on inst at once, odd ones with
+ * odd_args and even ones with even_args, asserts each succeeds, and returns
+ * how many images they made in all. */
+int bc_generate_concurrently(ig_instance *inst, int jobs, const char *odd_args,
+                             const char *even_args);
+
 /* Asserts the result failed with code, retryable and (when non-zero) HTTP
  * status; its attempt failed with that class; no temp file is left in the
  * store; key appears nowhere. Deletes result. */
